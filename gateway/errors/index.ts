@@ -1,0 +1,17 @@
+export {
+  AuthenticationError,
+  BudgetExceededError,
+  ConfigurationError,
+  GatewayError,
+  InvalidRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PermissionDeniedError,
+  RateLimitError,
+  UpstreamError,
+  UpstreamTimeoutError,
+  statusOf,
+  toOpenAiErrorBody,
+  upstreamStatusToGatewayStatus,
+} from './gateway-error';
+export type { GatewayErrorOptions, UpstreamErrorOptions } from './gateway-error';

@@ -1,0 +1,33 @@
+export {
+  chatCompletionRequestSchema,
+  chatMessageSchema,
+  contentPartSchema,
+  functionToolSchema,
+  responseFormatSchema,
+  toolChoiceSchema,
+} from './chat';
+export type {
+  ChatCompletionChoice,
+  ChatCompletionChunk,
+  ChatCompletionChunkChoice,
+  ChatCompletionChunkDelta,
+  ChatCompletionChunkToolCall,
+  ChatCompletionLogprobs,
+  ChatCompletionMessage,
+  ChatCompletionRequest,
+  ChatCompletionResponse,
+  ChatMessage,
+  ChatToolCall,
+  CompletionUsage,
+  ContentPart,
+  FinishReason,
+  FunctionTool,
+  ResponseFormat,
+  ToolChoice,
+} from './chat';
+export { completionRequestSchema } from './completions';
+export type { CompletionChoice, CompletionRequest, CompletionResponse } from './completions';
+export { embeddingRequestSchema } from './embeddings';
+export type { Embedding, EmbeddingRequest, EmbeddingResponse } from './embeddings';
+export type { ModelList, ModelObject } from './models';
+export type { OpenAiErrorBody } from './error';

@@ -1,0 +1,91 @@
+/**
+ * The contract every provider implements: pure translation between the OpenAI wire format the gateway
+ * serves and the provider's own, in both directions, for requests, responses, streams and errors.
+ *
+ * Adapters do no I/O. The routing layer builds the upstream request with `toXxxRequest`, sends it, and
+ * hands the answer back to `fromXxxResponse`, a stream translator, or `toUpstreamError`.
+ */
+import type {
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatCompletionResponse,
+  CompletionRequest,
+  CompletionResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+} from '../openai';
+import type { UpstreamError } from '../errors';
+
+/** One deployment's connection settings for one call, with `os.environ/` secrets already resolved. */
+export interface UpstreamTarget {
+  /** The provider's model name: the part of `litellm_params.model` after `provider/`. */
+  readonly model: string;
+  /** `litellm_params.api_base`; the adapter applies its own default when absent. */
+  readonly apiBase?: string;
+  /** `litellm_params.api_key`, resolved. */
+  readonly apiKey?: string;
+  /** `litellm_params.api_version` (Azure, Anthropic). */
+  readonly apiVersion?: string;
+  /** `litellm_params.extra_headers`: sent upstream as they are. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** An HTTP request for the upstream, ready to send. */
+export interface UpstreamRequest {
+  /** Absolute URL. */
+  readonly url: string;
+  readonly method: 'POST' | 'GET';
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+}
+
+/** Per-call facts the translators stamp into OpenAI responses. */
+export interface TranslationContext {
+  /** The model name the client asked for (the `model_name` of the group). */
+  readonly requestModel: string;
+  /** The gateway's call id, used as the response id when the provider gives none. */
+  readonly callId: string;
+  /** Unix seconds, used when the provider gives no creation time. */
+  readonly created: number;
+}
+
+/**
+ * A per-request, stateful stream translator (not shared between requests). Feed it the upstream body as
+ * decoded text, in whatever pieces it arrives (down to one byte); it returns the OpenAI chunks each piece
+ * completes. An in-stream error event from the provider is thrown as an `UpstreamError`.
+ */
+export interface StreamTranslator<Chunk> {
+  push(text: string): Chunk[];
+  /** The upstream body ended: flush what is buffered. Throws when the stream ended incomplete. */
+  end(): Chunk[];
+}
+
+export type ChatStreamTranslator = StreamTranslator<ChatCompletionChunk>;
+export type CompletionStreamTranslator = StreamTranslator<CompletionResponse>;
+
+/** Request parameters an adapter honours; anything else is dropped (`drop_params`) or rejected. */
+export type SupportedParams = ReadonlySet<string> | 'all';
+
+export interface ProviderAdapter {
+  /** The adapter's id (`openai`, `anthropic`, `ollama`). Several prefixes may share one adapter. */
+  readonly id: string;
+  /** Chat request fields this provider can honour, beyond `model`, `messages` and `stream`. */
+  readonly supportedChatParams: SupportedParams;
+
+  toChatRequest(request: ChatCompletionRequest, target: UpstreamTarget): UpstreamRequest;
+  fromChatResponse(body: unknown, context: TranslationContext): ChatCompletionResponse;
+  createChatStreamTranslator(context: TranslationContext): ChatStreamTranslator;
+
+  /** Legacy completions; absent when the provider has no such API. */
+  readonly supportedCompletionParams?: SupportedParams;
+  toCompletionRequest?(request: CompletionRequest, target: UpstreamTarget): UpstreamRequest;
+  fromCompletionResponse?(body: unknown, context: TranslationContext): CompletionResponse;
+  createCompletionStreamTranslator?(context: TranslationContext): CompletionStreamTranslator;
+
+  /** Embeddings; absent when the provider has none. */
+  toEmbeddingRequest?(request: EmbeddingRequest, target: UpstreamTarget): UpstreamRequest;
+  fromEmbeddingResponse?(body: unknown, context: TranslationContext): EmbeddingResponse;
+
+  /** Turns a non-2xx upstream answer into an `UpstreamError` carrying the provider's message. */
+  toUpstreamError(status: number, bodyText: string): UpstreamError;
+}

@@ -36,7 +36,7 @@ const zones = [
 
 // eslint-disable-next-line import/no-default-export -- eslint loads the default export
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'constructs/imports/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'constructs/imports/**', '.tmp/**'] },
   ...tseslint.configs.recommended,
   {
     plugins: { import: importPlugin },

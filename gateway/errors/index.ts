@@ -14,4 +14,5 @@ export {
   toOpenAiErrorBody,
   upstreamStatusToGatewayStatus,
 } from './gateway-error';
+export { redactSecrets } from './redact';
 export type { GatewayErrorOptions, UpstreamErrorOptions } from './gateway-error';

@@ -33,3 +33,14 @@ export interface EmbeddingResponse {
   model: string;
   usage: { prompt_tokens: number; total_tokens: number };
 }
+
+/**
+ * A vector as OpenAI's `encoding_format: 'base64'` sends it: float32 values, little-endian, base64-encoded.
+ *
+ * @see https://platform.openai.com/docs/api-reference/embeddings/create#embeddings-create-encoding_format
+ */
+export function floatsToBase64Float32(vector: readonly number[]): string {
+  const bytes = new DataView(new ArrayBuffer(vector.length * 4));
+  vector.forEach((value, index) => bytes.setFloat32(index * 4, value, true));
+  return Buffer.from(bytes.buffer).toString('base64');
+}

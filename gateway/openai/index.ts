@@ -27,7 +27,7 @@ export type {
 } from './chat';
 export { completionRequestSchema } from './completions';
 export type { CompletionChoice, CompletionRequest, CompletionResponse } from './completions';
-export { embeddingRequestSchema } from './embeddings';
+export { embeddingRequestSchema, floatsToBase64Float32 } from './embeddings';
 export type { Embedding, EmbeddingRequest, EmbeddingResponse } from './embeddings';
 export type { ModelList, ModelObject } from './models';
 export type { OpenAiErrorBody } from './error';

@@ -1,0 +1,2 @@
+export { MasterKeyAuthenticator, presentedKeyOf } from './master-key';
+export type { Authenticator, Principal } from './master-key';

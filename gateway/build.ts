@@ -1,0 +1,38 @@
+/**
+ * Builds the production bundle the container image copies: `dist/gateway/main.js` (the gateway and its
+ * production dependencies in one ES module, no node_modules) plus the example config.
+ *
+ *   npm run build:gateway [-- --outdir DIR]
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function buildGatewayBundle(outdir: string): Promise<string> {
+  mkdirSync(outdir, { recursive: true });
+  await build({
+    entryPoints: [join(root, 'gateway/main.ts')],
+    outfile: join(outdir, 'main.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    legalComments: 'linked',
+    logLevel: 'warning',
+    // Some CommonJS dependencies call require(); give the ES module bundle one.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  copyFileSync(join(root, 'models.example.yaml'), join(outdir, 'models.example.yaml'));
+  return join(outdir, 'main.js');
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
+  const outfile = await buildGatewayBundle(resolve(values.outdir ?? join(root, 'dist/gateway')));
+  process.stdout.write(`built ${outfile}\n`);
+}

@@ -1,0 +1,76 @@
+/**
+ * Builds the gateway's Fastify app from already-loaded parts. No I/O happens here: `main.ts` loads the
+ * config and opens stores, tests pass their own parts and use `app.inject()` or `listen()`.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Authenticator } from '../auth';
+import type { ModelRouter } from '../routing';
+import { createErrorHandler, notFoundHandler } from './error-handler';
+import { authPlugin } from './middleware/auth';
+import { healthRoutes } from './routes/health-routes';
+import type { ReadinessReport } from './routes/health-routes';
+import { openAiRoutes } from './routes/openai-routes';
+
+/** 16 MiB: room for a few base64 images in one chat request. */
+export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+export interface GatewayAppOptions {
+  readonly router: ModelRouter;
+  readonly authenticator: Authenticator;
+  /**
+   * A pino logger (or any Fastify-compatible logger).
+   * @default - no logging
+   */
+  readonly logger?: FastifyBaseLogger;
+  /**
+   * Largest request body accepted; larger bodies get a 413.
+   * @default 16 MiB
+   */
+  readonly bodyLimitBytes?: number;
+  /**
+   * Readiness probe answer.
+   * @default - always ready
+   */
+  readonly readiness?: () => ReadinessReport;
+  /** @default '0.0.0' */
+  readonly version?: string;
+}
+
+export function createGatewayApp({
+  router,
+  authenticator,
+  logger,
+  bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES,
+  readiness = () => ({ ready: true, details: {} }),
+  version = '0.0.0',
+}: GatewayAppOptions): FastifyInstance {
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    disableRequestLogging: true,
+    bodyLimit: bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(createErrorHandler(bodyLimitBytes));
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header('x-litellm-call-id', request.id);
+    done(null, payload);
+  });
+
+  void app.register(healthRoutes, { readiness, version });
+  void app.register(async (api) => {
+    await api.register(authPlugin, { authenticator });
+    await api.register(openAiRoutes, { router });
+  });
+  return app;
+}

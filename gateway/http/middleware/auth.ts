@@ -1,0 +1,33 @@
+/**
+ * Authenticates every API route: the key from `Authorization: Bearer`, `x-api-key` or `api-key`, checked by
+ * the configured `Authenticator`. The caller is kept on the request as `request.principal`.
+ */
+import fastifyPlugin from 'fastify-plugin';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import { presentedKeyOf } from '../../auth';
+import type { Authenticator, Principal } from '../../auth';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface AuthPluginOptions {
+  readonly authenticator: Authenticator;
+}
+
+const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, { authenticator }, done) => {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', function authenticate(request: FastifyRequest, _reply, next) {
+    try {
+      request.principal = authenticator.authenticate(presentedKeyOf(request.headers));
+      next();
+    } catch (error) {
+      next(error as Error);
+    }
+  });
+  done();
+};
+
+export const authPlugin = fastifyPlugin(authPluginCallback, { name: 'switchyard-auth', fastify: '5.x' });

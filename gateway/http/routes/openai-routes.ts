@@ -1,0 +1,94 @@
+/**
+ * The OpenAI-compatible API: chat completions, legacy completions, embeddings and models, each under
+ * `/v1` and without it (as LiteLLM serves them). Bodies are validated by the zod schemas of
+ * `gateway/openai`; a violation is a 400 naming the `param`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { NotFoundError } from '../../errors';
+import { chatCompletionRequestSchema, completionRequestSchema, embeddingRequestSchema } from '../../openai';
+import type { CallInfo, CallOptions, CallResult, ModelRouter } from '../../routing';
+import { writeSseStream } from '../sse-writer';
+
+export interface OpenAiRoutesOptions {
+  readonly router: ModelRouter;
+}
+
+/** LiteLLM's response headers, which dashboards and clients read. */
+function callHeaders(info: CallInfo, callId: string, elapsedMs: number): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-litellm-call-id': callId,
+    'x-litellm-model-id': info.deployment.id,
+    'x-litellm-model-group': info.deployment.modelName,
+    'x-litellm-model-api-base': info.apiBase ?? '',
+    'x-litellm-attempted-retries': String(info.attempts - 1),
+    'x-litellm-response-duration-ms': elapsedMs.toFixed(3),
+    'x-litellm-overhead-duration-ms': Math.max(0, elapsedMs - info.upstreamMs).toFixed(3),
+  };
+  if (info.droppedParams.length > 0) headers['x-switchyard-dropped-params'] = info.droppedParams.join(',');
+  return headers;
+}
+
+interface StreamableChunk {
+  usage?: unknown;
+  choices: unknown[];
+}
+
+async function respond<Response, Chunk extends StreamableChunk>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  includeUsage: boolean,
+  call: (options: CallOptions) => Promise<CallResult<Response, Chunk>>,
+): Promise<Response | undefined> {
+  const controller = new AbortController();
+  const raw = reply.raw;
+  raw.once('close', () => {
+    if (!raw.writableFinished) controller.abort();
+  });
+  const result = await call({ callId: request.id, signal: controller.signal });
+  const headers = callHeaders(result.info, request.id, reply.elapsedTime);
+  if (result.kind === 'response') {
+    void reply.headers(headers);
+    return result.body;
+  }
+  reply.hijack();
+  const outcome = await writeSseStream(raw, result.chunks as AsyncIterable<(Chunk & { usage?: never })[]>, {
+    includeUsage,
+    headers,
+    signal: controller.signal,
+  });
+  if (outcome.outcome === 'failed') {
+    request.log.warn({ err: outcome.error, model: result.info.deployment.modelName }, 'stream failed after it started');
+  }
+  return undefined;
+}
+
+export const openAiRoutes: FastifyPluginCallbackZod<OpenAiRoutesOptions> = (app, { router }, done) => {
+  for (const prefix of ['/v1', '']) {
+    app.post(`${prefix}/chat/completions`, { schema: { body: chatCompletionRequestSchema } }, (request, reply) =>
+      respond(request, reply, request.body.stream_options?.include_usage === true, (options) => router.chat(request.body, options)),
+    );
+
+    app.post(`${prefix}/completions`, { schema: { body: completionRequestSchema } }, (request, reply) =>
+      respond(request, reply, request.body.stream_options?.include_usage === true, (options) =>
+        router.completion(request.body, options),
+      ),
+    );
+
+    app.post(`${prefix}/embeddings`, { schema: { body: embeddingRequestSchema } }, (request, reply) =>
+      respond(request, reply, false, (options) => router.embedding(request.body, options)),
+    );
+
+    app.get(`${prefix}/models`, () => router.registry.toModelList());
+
+    app.get(`${prefix}/models/*`, (request) => {
+      const id = (request.params as { '*': string })['*'];
+      const model = router.registry.toModelList().data.find((entry) => entry.id === id);
+      if (model === undefined) {
+        throw new NotFoundError(`model '${id}' is not served by this gateway`, { param: 'model', code: 'model_not_found' });
+      }
+      return model;
+    });
+  }
+  done();
+};

@@ -1,0 +1,175 @@
+/**
+ * Process entry: parse flags and environment → load the config → build the gateway → listen → handle
+ * signals. The only file that reads `process.env`, ports and signals.
+ *
+ *   switchyard serve [--config FILE] [--port N] [--host H] [--log-level L]
+ *   switchyard config check FILE
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import packageJson from '../package.json' with { type: 'json' };
+import { ConfigError, checkConfigFile, formatIssue, loadConfigFile } from './config';
+import type { LoadedConfig } from './config';
+import { MasterKeyAuthenticator } from './auth';
+import { createGatewayApp } from './http';
+import { ModelRegistry, ModelRouter, UpstreamClient } from './routing';
+
+const startedAt = performance.now();
+const VERSION: string = packageJson.version;
+
+const USAGE = `switchyard ${VERSION} — an OpenAI-compatible LLM gateway
+
+usage:
+  switchyard serve [--config FILE] [--port N] [--host HOST] [--log-level LEVEL]
+  switchyard config check FILE
+  switchyard --version
+
+serve options (environment variables in brackets):
+  --config FILE      LiteLLM-format config.yaml [CONFIG_FILE_PATH] (default: ./models.example.yaml)
+  --port N           port to listen on [PORT] (default: 4000)
+  --host HOST        address to bind [HOST] (default: 0.0.0.0)
+  --log-level LEVEL  fatal|error|warn|info|debug|trace [LOG_LEVEL] (default: info)
+  the master key comes from general_settings.master_key or [LITELLM_MASTER_KEY]`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port: expected a port number 0-65535, got "${value}"`);
+  return port;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  const env = process.env;
+  const configPath = resolve(values.config ?? env.CONFIG_FILE_PATH ?? 'models.example.yaml');
+  const port = parsePort(values.port ?? env.PORT ?? '4000');
+  const host = values.host ?? env.HOST ?? '0.0.0.0';
+  const logger: Logger = pino({
+    level: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
+    base: { service: 'switchyard' },
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["api-key"]'], remove: true },
+  });
+
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfigFile(configPath, { env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  for (const [name, value] of Object.entries(loaded.environmentVariables)) env[name] ??= value;
+  for (const warning of loaded.warnings) logger.warn(formatIssue(warning));
+  for (const deployment of loaded.deployments) {
+    if (deployment.missingEnv.length > 0) {
+      logger.warn(
+        { model: deployment.modelName, deployment: deployment.id, missing: deployment.missingEnv },
+        `deployment ${deployment.id} of '${deployment.modelName}' will answer 500 until ${deployment.missingEnv.join(', ')} is set`,
+      );
+    }
+  }
+
+  const masterKey = loaded.settings.masterKey ?? env.LITELLM_MASTER_KEY;
+  const authenticator = new MasterKeyAuthenticator(masterKey);
+  if (authenticator.open) {
+    logger.warn(
+      '!!! NO MASTER KEY: the gateway is OPEN — anyone who can reach it can call every model. ' +
+        'Set general_settings.master_key or LITELLM_MASTER_KEY. !!!',
+    );
+  }
+
+  const client = new UpstreamClient();
+  const registry = new ModelRegistry(loaded.deployments);
+  const router = new ModelRouter({ registry, client, settings: loaded.settings });
+  const app = createGatewayApp({
+    router,
+    authenticator,
+    logger,
+    version: VERSION,
+    ...(loaded.settings.maxRequestBodyBytes !== undefined ? { bodyLimitBytes: loaded.settings.maxRequestBodyBytes } : {}),
+  });
+
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => process.exit(1), 10_000);
+    timer.unref();
+    app
+      .close()
+      .then(() => client.close())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+
+  const address = await app.listen({ port, host });
+  logger.info(
+    {
+      address,
+      config: configPath,
+      models: registry.modelNames(),
+      startupMs: Math.round(performance.now() - startedAt),
+    },
+    `switchyard ${VERSION} listening on ${address}`,
+  );
+}
+
+function configCommand(args: string[]): void {
+  const [subcommand, file, ...rest] = args;
+  if (subcommand !== 'check' || file === undefined || rest.length > 0) fail(`usage: switchyard config check FILE`);
+  const result = checkConfigFile(resolve(file), process.env);
+  for (const line of result.lines) process.stdout.write(`${line}\n`);
+  process.stdout.write(result.ok ? `${file}: ok\n` : `${file}: invalid\n`);
+  process.exit(result.ok ? 0 : 1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'serve':
+      return serve(rest);
+    case 'config':
+      return configCommand(rest);
+    case '--version':
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return;
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      if (command.startsWith('-')) return serve(argv);
+      fail(`unknown command '${command}'\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

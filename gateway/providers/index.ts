@@ -1,0 +1,18 @@
+export { findProviderAdapter, providerPrefixes } from './provider-registry';
+export type {
+  ChatStreamTranslator,
+  CompletionStreamTranslator,
+  ProviderAdapter,
+  StreamTranslator,
+  SupportedParams,
+  TranslationContext,
+  UpstreamRequest,
+  UpstreamTarget,
+} from './provider-adapter';
+export {
+  createMockChatChunks,
+  createMockChatResponse,
+  createMockCompletionChunks,
+  createMockCompletionResponse,
+  createMockEmbeddingResponse,
+} from './mock';

@@ -1,0 +1,10 @@
+export {
+  createMockChatChunks,
+  createMockChatResponse,
+  createMockCompletionChunks,
+  createMockCompletionResponse,
+  createMockEmbeddingResponse,
+  estimateTokens,
+  splitIntoPieces,
+  throwIfMockError,
+} from './mock-response';

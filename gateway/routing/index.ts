@@ -1,0 +1,19 @@
+export { ModelRegistry } from './model-registry';
+export { ModelRouter } from './model-router';
+export type {
+  CallInfo,
+  CallOptions,
+  CallResult,
+  ChatResult,
+  CompletionResult,
+  EmbeddingResult,
+  ModelRouterOptions,
+} from './model-router';
+export { UpstreamClient, toUpstreamTransportError } from './upstream-client';
+export type { UpstreamCallOptions, UpstreamClientOptions, UpstreamResponse } from './upstream-client';
+export { enforceSupportedParams } from './supported-params';
+export {
+  chatChunkToCompletionChunk,
+  chatResponseToCompletionResponse,
+  completionRequestToChatRequest,
+} from './completion-bridge';

@@ -1,0 +1,597 @@
+/**
+ * Gateway benchmark (`npm run bench [-- --profile] [-- --quick]`). Never a test: it reports.
+ *
+ * Three targets on loopback, measured in the same run: the mock upstream called directly (baseline),
+ * a minimal pass-through proxy (Node http + undici Pool), and the gateway's production bundle. Each is
+ * driven non-streaming at 1 connection (latency) and at saturation (throughput), and with sequential
+ * streaming requests (time to first token). The gateway's overhead is reported as latency added over the
+ * direct call, and as a ratio to what the pass-through adds (house rule 17). Its RSS after the
+ * saturation run and its startup time are reported too, then checked against the targets.
+ *
+ * With `taskset` and 2+ cores, the bench process (load generator) and the upstream share core 0 and the
+ * proxy under test runs alone on core 1. Results go to test/bench/results/latest.json (not committed).
+ * `--profile` runs the gateway under `node --cpu-prof` and prints where its CPU time goes (the figures of
+ * that run are inflated by the profiler). `--quick` shortens every phase, for trying the bench out.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { request } from 'undici';
+import { buildGatewayBundle } from '../../gateway/build';
+import {
+  buildBenchHelpers,
+  freePort,
+  killAllChildren,
+  pinThisProcess,
+  planCpus,
+  readMemoryMiB,
+  spawnNode,
+  stopChild,
+  waitForHealthy,
+} from './bench-processes';
+import type { BenchChild, CpuPlan } from './bench-processes';
+import { summarizeCpuProfile } from './cpu-profile';
+import type { CpuProfile, ProfileSummary } from './cpu-profile';
+import { runLoad, runStreaming, summarizeLatencies } from './load';
+import type { LatencySummary, LoadResult } from './load';
+import { BENCH_COMPLETION_TEXT } from './mock-upstream';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const resultsDir = join(benchDir, 'results');
+
+const MASTER_KEY = 'sk-bench-master-key';
+const MODEL = 'bench-model';
+const CHAT_PATH = '/v1/chat/completions';
+const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${MASTER_KEY}` };
+const MESSAGES = [
+  { role: 'system', content: 'You are a helpful assistant. Answer briefly.' },
+  { role: 'user', content: 'Say hello to the benchmark in one short sentence.' },
+];
+const COMPLETION_BODY = JSON.stringify({ model: MODEL, messages: MESSAGES, max_tokens: 64, temperature: 0.2 });
+const STREAM_BODY = JSON.stringify({
+  model: MODEL,
+  messages: MESSAGES,
+  max_tokens: 64,
+  temperature: 0.2,
+  stream: true,
+  stream_options: { include_usage: true },
+});
+
+/** The targets from the brief. */
+const TARGETS = {
+  saturationRequestsPerSecond: 6000,
+  addedLatencyP50Us: 300,
+  /** Gateway TTFT added may exceed the pass-through's by this much (timer and scheduling noise). */
+  ttftToleranceUs: 100,
+  rssMiB: 150,
+};
+
+interface BenchSettings {
+  readonly warmupSeconds: number;
+  readonly warmupStreams: number;
+  readonly rounds: number;
+  readonly latencySecondsPerRound: number;
+  readonly saturationConnections: number;
+  readonly saturationSeconds: number;
+  readonly streamsPerTarget: number;
+  readonly streamGapMs: number;
+  readonly startupRuns: number;
+  /** Hard limit for the whole run. */
+  readonly budgetMs: number;
+}
+
+const FULL: BenchSettings = {
+  warmupSeconds: 2,
+  warmupStreams: 30,
+  rounds: 3,
+  latencySecondsPerRound: 2,
+  saturationConnections: 64,
+  saturationSeconds: 5,
+  streamsPerTarget: 300,
+  streamGapMs: 2,
+  startupRuns: 3,
+  budgetMs: 175_000,
+};
+
+const QUICK: BenchSettings = {
+  ...FULL,
+  warmupSeconds: 1,
+  warmupStreams: 10,
+  rounds: 2,
+  latencySecondsPerRound: 1,
+  saturationSeconds: 2,
+  streamsPerTarget: 60,
+  startupRuns: 1,
+  budgetMs: 90_000,
+};
+
+type TargetName = 'direct' | 'passthrough' | 'gateway';
+
+interface Target {
+  readonly name: TargetName;
+  readonly label: string;
+  readonly origin: string;
+  /** The process doing the proxying (the upstream itself for `direct`). */
+  readonly process: BenchChild;
+}
+
+interface TargetMeasurements {
+  latencyMs: number[];
+  firstTokenMs: number[];
+  streamTotalMs: number[];
+  streamFailures: number;
+  firstStreamFailure?: string;
+  latencyErrors: number;
+  saturation?: LoadResult;
+  saturationCpuMicrosPerRequest?: number;
+  saturationCoreUtilization?: number;
+}
+
+interface TargetReport {
+  readonly label: string;
+  readonly saturation: {
+    readonly connections: number;
+    readonly requestsPerSecond: number;
+    readonly latency: LatencySummary;
+    readonly non2xx: number;
+    readonly errors: number;
+    readonly timeouts: number;
+    /** CPU time of the target process per request (the upstream's own for `direct`). */
+    readonly cpuMicrosPerRequest: number | null;
+    /** Cores busy in the target process during the run. */
+    readonly coreUtilization: number | null;
+  };
+  readonly oneConnection: { readonly latency: LatencySummary; readonly errors: number };
+  readonly streaming: {
+    readonly firstToken: LatencySummary;
+    readonly total: LatencySummary;
+    readonly failures: number;
+    readonly firstFailure: string | null;
+  };
+}
+
+interface Check {
+  readonly name: string;
+  readonly pass: boolean;
+  readonly measured: string;
+}
+
+const log = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function clockTicksPerSecond(): number {
+  try {
+    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isFinite(value) && value > 0 ? value : 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** User+system CPU seconds of a process, from /proc (undefined where /proc is missing). */
+function readCpuSeconds(pid: number, ticksPerSecond: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+}
+
+/**
+ * One request of each kind, so a broken target fails loudly instead of benchmarking errors. A broken
+ * non-streaming answer stops the bench; a broken stream is returned, and the streaming figures of that
+ * target stay empty.
+ */
+async function verifyTarget(target: Target): Promise<string | undefined> {
+  const completion = await request(`${target.origin}${CHAT_PATH}`, { method: 'POST', headers: HEADERS, body: COMPLETION_BODY });
+  const completionText = await completion.body.text();
+  if (completion.statusCode !== 200) throw new Error(`${target.label}: non-streaming request answered ${completion.statusCode}: ${completionText.slice(0, 500)}`);
+  const content = (JSON.parse(completionText) as { choices?: { message?: { content?: unknown } }[] }).choices?.[0]?.message?.content;
+  if (content !== BENCH_COMPLETION_TEXT) throw new Error(`${target.label}: unexpected completion ${completionText.slice(0, 500)}`);
+  const stream = await request(`${target.origin}${CHAT_PATH}`, { method: 'POST', headers: HEADERS, body: STREAM_BODY });
+  const streamText = await stream.body.text();
+  if (stream.statusCode !== 200 || !streamText.endsWith('data: [DONE]\n\n')) {
+    return `streaming request answered ${stream.statusCode}: ${streamText.trim().slice(0, 300)}`;
+  }
+  return undefined;
+}
+
+function gatewayConfigYaml(upstreamPort: number): string {
+  return [
+    'model_list:',
+    `  - model_name: ${MODEL}`,
+    '    litellm_params:',
+    `      model: openai/${MODEL}`,
+    `      api_base: http://127.0.0.1:${upstreamPort}/v1`,
+    '      api_key: sk-bench-upstream',
+    '',
+  ].join('\n');
+}
+
+function spawnGateway(bundle: string, nodeFlags: readonly string[], serveArgs: readonly string[], plan: CpuPlan): BenchChild {
+  return spawnNode({
+    name: 'gateway',
+    args: [...nodeFlags, bundle, ...serveArgs],
+    core: plan.targetCore,
+    plan,
+    env: { LITELLM_MASTER_KEY: MASTER_KEY },
+  });
+}
+
+const fixed = (value: number | null | undefined, digits: number): string =>
+  value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
+const micros = (ms: number): number => ms * 1000;
+const pad = (text: string, width: number): string => text.padStart(width);
+const padEnd = (text: string, width: number): string => text.padEnd(width);
+
+function report(target: Target, measured: TargetMeasurements, settings: BenchSettings): TargetReport {
+  const saturation = measured.saturation;
+  return {
+    label: target.label,
+    saturation: {
+      connections: settings.saturationConnections,
+      requestsPerSecond: saturation?.requestsPerSecond ?? Number.NaN,
+      latency: summarizeLatencies(saturation?.latenciesMs ?? []),
+      non2xx: saturation?.non2xx ?? 0,
+      errors: saturation?.errors ?? 0,
+      timeouts: saturation?.timeouts ?? 0,
+      cpuMicrosPerRequest: measured.saturationCpuMicrosPerRequest ?? null,
+      coreUtilization: measured.saturationCoreUtilization ?? null,
+    },
+    oneConnection: { latency: summarizeLatencies(measured.latencyMs), errors: measured.latencyErrors },
+    streaming: {
+      firstToken: summarizeLatencies(measured.firstTokenMs),
+      total: summarizeLatencies(measured.streamTotalMs),
+      failures: measured.streamFailures,
+      firstFailure: measured.firstStreamFailure ?? null,
+    },
+  };
+}
+
+function printProfile(summary: ProfileSummary): void {
+  log();
+  log(`gateway CPU profile: ${fixed(summary.busyMs, 0)} ms busy of ${fixed(summary.totalMs, 0)} ms sampled`);
+  const section = (title: string, entries: ProfileSummary['topSelf'], count: number): void => {
+    log(`  ${title}`);
+    for (const entry of entries.slice(0, count)) log(`    ${pad(fixed(entry.percent, 1), 5)}%  ${pad(fixed(entry.ms, 0), 7)} ms  ${entry.name}`);
+  };
+  section('self time by module:', summary.byModule, 20);
+  section('top functions by self time:', summary.topSelf, 25);
+  section('gateway functions by inclusive time:', summary.topGatewayInclusive, 20);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { profile: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false } } });
+  const profile = values.profile === true;
+  const settings = values.quick === true ? QUICK : FULL;
+  const runStartedAt = performance.now();
+  const deadline = runStartedAt + settings.budgetMs;
+  const remainingMs = (): number => deadline - performance.now();
+
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: exceeded its ${settings.budgetMs / 1000} s budget, stopping\n`);
+    process.exit(1);
+  }, settings.budgetMs + 10_000);
+  watchdog.unref();
+
+  const plan = planCpus();
+  pinThisProcess(plan);
+  const ticksPerSecond = clockTicksPerSecond();
+  const workDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  process.once('exit', () => {
+    killAllChildren();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  log(`switchyard gateway bench — node ${process.version}, ${plan.cores} cores (${cpus()[0]?.model ?? 'unknown cpu'})`);
+  log(plan.note);
+  if (profile) log('PROFILING: the gateway runs under --cpu-prof; its figures are inflated by the profiler');
+
+  const buildStartedAt = performance.now();
+  const [gatewayBundle, helpers] = await Promise.all([buildGatewayBundle(join(workDir, 'gateway')), buildBenchHelpers(join(workDir, 'helpers'))]);
+  log(`built the gateway bundle and the bench helpers in ${fixed(performance.now() - buildStartedAt, 0)} ms`);
+
+  const upstream = spawnNode({ name: 'mock upstream', args: [helpers.mockUpstream, '--stream-gap-ms', String(settings.streamGapMs)], core: plan.loadCore, plan });
+  const upstreamPort = await upstream.readyPort(15_000);
+  const passthrough = spawnNode({
+    name: 'pass-through proxy',
+    args: [helpers.passthroughProxy, '--upstream', `http://127.0.0.1:${upstreamPort}`],
+    core: plan.targetCore,
+    plan,
+  });
+  const passthroughPort = await passthrough.readyPort(15_000);
+
+  const configPath = join(workDir, 'config.yaml');
+  writeFileSync(configPath, gatewayConfigYaml(upstreamPort));
+  const profileDir = join(workDir, 'profile');
+  const startupMs: number[] = [];
+  let gateway: BenchChild | undefined;
+  let gatewayPort = 0;
+  for (let run = 0; run < settings.startupRuns; run += 1) {
+    const last = run === settings.startupRuns - 1;
+    gatewayPort = await freePort();
+    const nodeFlags = last && profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const serveArgs = ['serve', '--config', configPath, '--port', String(gatewayPort), '--host', '127.0.0.1', '--log-level', 'warn'];
+    const child = spawnGateway(gatewayBundle, nodeFlags, serveArgs, plan);
+    const healthyAt = await waitForHealthy(child, `http://127.0.0.1:${gatewayPort}/health/liveliness`, 30_000, 2);
+    startupMs.push(healthyAt - child.spawnedAt);
+    if (last) gateway = child;
+    else await stopChild(child);
+  }
+  if (gateway === undefined) throw new Error('the gateway did not start');
+  const idleMemory = readMemoryMiB(gateway.pid);
+
+  const targets: Target[] = [
+    { name: 'direct', label: 'direct upstream', origin: `http://127.0.0.1:${upstreamPort}`, process: upstream },
+    { name: 'passthrough', label: 'pass-through', origin: `http://127.0.0.1:${passthroughPort}`, process: passthrough },
+    { name: 'gateway', label: 'gateway', origin: `http://127.0.0.1:${gatewayPort}`, process: gateway },
+  ];
+  const brokenStreams = new Map<TargetName, string>();
+  for (const target of targets) {
+    const problem = await verifyTarget(target);
+    if (problem !== undefined) {
+      brokenStreams.set(target.name, problem);
+      log(`! ${target.label}: ${problem}`);
+      log(`  its streaming figures will be empty`);
+    }
+  }
+  log(`targets answer; gateway started in ${startupMs.map((ms) => fixed(ms, 0)).join(', ')} ms`);
+
+  const measured = new Map<TargetName, TargetMeasurements>(
+    targets.map((target) => [target.name, { latencyMs: [], firstTokenMs: [], streamTotalMs: [], streamFailures: 0, latencyErrors: 0 }]),
+  );
+  const measurementsOf = (target: Target): TargetMeasurements => {
+    const entry = measured.get(target.name);
+    if (entry === undefined) throw new Error(`no measurements for ${target.name}`);
+    return entry;
+  };
+  const load = (target: Target, connections: number, durationSeconds: number): Promise<LoadResult> =>
+    runLoad({ url: `${target.origin}${CHAT_PATH}`, headers: HEADERS, body: COMPLETION_BODY, connections, durationSeconds });
+  const stream = (target: Target, count: number) =>
+    runStreaming({
+      origin: target.origin,
+      path: CHAT_PATH,
+      headers: HEADERS,
+      body: STREAM_BODY,
+      count,
+      budgetMs: Math.max(1000, Math.min(30_000, remainingMs() - 20_000)),
+    });
+
+  // Warm-up: JIT, connection pools and caches of every target, before anything is recorded.
+  log('warming up…');
+  for (const target of targets) {
+    await load(target, settings.saturationConnections, settings.warmupSeconds);
+    if (!brokenStreams.has(target.name)) await stream(target, settings.warmupStreams);
+  }
+
+  // Latency at 1 connection and streaming, in interleaved rounds so drift hits all targets alike.
+  const streamsPerRound = Math.ceil(settings.streamsPerTarget / settings.rounds);
+  for (let round = 0; round < settings.rounds; round += 1) {
+    log(`round ${round + 1}/${settings.rounds}: 1-connection latency and streaming…`);
+    const order = targets.map((_target, index) => targets[(index + round) % targets.length] as Target);
+    for (const target of order) {
+      const entry = measurementsOf(target);
+      const result = await load(target, 1, settings.latencySecondsPerRound);
+      for (const sample of result.latenciesMs) entry.latencyMs.push(sample);
+      entry.latencyErrors += result.errors + result.non2xx + result.timeouts;
+      const broken = brokenStreams.get(target.name);
+      if (broken !== undefined) {
+        entry.firstStreamFailure ??= broken;
+        continue;
+      }
+      const streaming = await stream(target, streamsPerRound);
+      for (const sample of streaming.firstTokenMs) entry.firstTokenMs.push(sample);
+      for (const sample of streaming.totalMs) entry.streamTotalMs.push(sample);
+      entry.streamFailures += streaming.failures;
+      if (streaming.firstFailure !== undefined) entry.firstStreamFailure ??= streaming.firstFailure;
+    }
+  }
+
+  // Saturation: throughput, CPU per request, and the gateway's memory right after.
+  let saturatedMemory: ReturnType<typeof readMemoryMiB>;
+  let peakSampledRssMiB = 0;
+  for (const target of targets) {
+    log(`saturating ${target.label} with ${settings.saturationConnections} connections…`);
+    const entry = measurementsOf(target);
+    const sampler =
+      target.name === 'gateway'
+        ? setInterval(() => {
+            const memory = readMemoryMiB(target.process.pid);
+            if (memory !== undefined) peakSampledRssMiB = Math.max(peakSampledRssMiB, memory.rssMiB);
+          }, 250)
+        : undefined;
+    const cpuBefore = readCpuSeconds(target.process.pid, ticksPerSecond);
+    const startedAt = performance.now();
+    entry.saturation = await load(target, settings.saturationConnections, settings.saturationSeconds);
+    const elapsedSeconds = (performance.now() - startedAt) / 1000;
+    const cpuAfter = readCpuSeconds(target.process.pid, ticksPerSecond);
+    if (target.name === 'gateway') saturatedMemory = readMemoryMiB(target.process.pid);
+    clearInterval(sampler);
+    const answered = entry.saturation.ok + entry.saturation.non2xx;
+    if (cpuBefore !== undefined && cpuAfter !== undefined && answered > 0) {
+      entry.saturationCpuMicrosPerRequest = ((cpuAfter - cpuBefore) * 1e6) / answered;
+      entry.saturationCoreUtilization = (cpuAfter - cpuBefore) / elapsedSeconds;
+    }
+  }
+
+  const reports = Object.fromEntries(targets.map((target) => [target.name, report(target, measurementsOf(target), settings)])) as Record<
+    TargetName,
+    TargetReport
+  >;
+  const { direct, passthrough: passthroughReport, gateway: gatewayReport } = reports;
+  const added = (target: TargetReport) => ({
+    latencyP50Us: micros(target.oneConnection.latency.p50Ms - direct.oneConnection.latency.p50Ms),
+    latencyP99Us: micros(target.oneConnection.latency.p99Ms - direct.oneConnection.latency.p99Ms),
+    firstTokenP50Us: micros(target.streaming.firstToken.p50Ms - direct.streaming.firstToken.p50Ms),
+    firstTokenP99Us: micros(target.streaming.firstToken.p99Ms - direct.streaming.firstToken.p99Ms),
+  });
+  const passthroughAdded = added(passthroughReport);
+  const gatewayAdded = added(gatewayReport);
+  const ratio = (numerator: number, denominator: number): number | null => (denominator > 0 && Number.isFinite(numerator) ? numerator / denominator : null);
+  const ratios = {
+    latencyP50: ratio(gatewayAdded.latencyP50Us, passthroughAdded.latencyP50Us),
+    latencyP99: ratio(gatewayAdded.latencyP99Us, passthroughAdded.latencyP99Us),
+    firstTokenP50: ratio(gatewayAdded.firstTokenP50Us, passthroughAdded.firstTokenP50Us),
+    firstTokenP99: ratio(gatewayAdded.firstTokenP99Us, passthroughAdded.firstTokenP99Us),
+    cpuPerRequest: ratio(gatewayReport.saturation.cpuMicrosPerRequest ?? Number.NaN, passthroughReport.saturation.cpuMicrosPerRequest ?? Number.NaN),
+    saturationThroughput: ratio(gatewayReport.saturation.requestsPerSecond, passthroughReport.saturation.requestsPerSecond),
+  };
+
+  // ── the table ──
+  log();
+  log(
+    `${padEnd('target', 16)}${pad('sat req/s', 11)}${pad('sat p50', 9)}${pad('sat p99', 9)}${pad('1c p50', 9)}${pad('1c p99', 9)}` +
+      `${pad('TTFT p50', 10)}${pad('TTFT p99', 10)}${pad('end p50', 9)}${pad('CPU/req', 9)}`,
+  );
+  log(`${padEnd('', 16)}${pad('', 11)}${pad('ms', 9)}${pad('ms', 9)}${pad('µs', 9)}${pad('µs', 9)}${pad('µs', 10)}${pad('µs', 10)}${pad('ms', 9)}${pad('µs', 9)}`);
+  for (const target of [direct, passthroughReport, gatewayReport]) {
+    log(
+      `${padEnd(target.label, 16)}${pad(fixed(target.saturation.requestsPerSecond, 0), 11)}` +
+        `${pad(fixed(target.saturation.latency.p50Ms, 2), 9)}${pad(fixed(target.saturation.latency.p99Ms, 2), 9)}` +
+        `${pad(fixed(micros(target.oneConnection.latency.p50Ms), 0), 9)}${pad(fixed(micros(target.oneConnection.latency.p99Ms), 0), 9)}` +
+        `${pad(fixed(micros(target.streaming.firstToken.p50Ms), 0), 10)}${pad(fixed(micros(target.streaming.firstToken.p99Ms), 0), 10)}` +
+        `${pad(fixed(target.streaming.total.p50Ms, 1), 9)}${pad(fixed(target.saturation.cpuMicrosPerRequest, 0), 9)}`,
+    );
+  }
+  log(
+    `  samples: 1c ${direct.oneConnection.latency.count}/${passthroughReport.oneConnection.latency.count}/${gatewayReport.oneConnection.latency.count}, ` +
+      `streams ${direct.streaming.firstToken.count}/${passthroughReport.streaming.firstToken.count}/${gatewayReport.streaming.firstToken.count} ` +
+      `(direct/pass-through/gateway); CPU/req = CPU time of the serving process per request at saturation`,
+  );
+  for (const target of [direct, passthroughReport, gatewayReport]) {
+    const problems = target.saturation.errors + target.saturation.non2xx + target.saturation.timeouts + target.oneConnection.errors + target.streaming.failures;
+    if (problems > 0) {
+      log(
+        `  ! ${target.label}: ${target.saturation.non2xx} non-2xx, ${target.saturation.errors} errors, ${target.saturation.timeouts} timeouts at saturation; ` +
+          `${target.oneConnection.errors} failed at 1c; ${target.streaming.failures} failed streams${target.streaming.firstFailure ? ` (${target.streaming.firstFailure})` : ''}`,
+      );
+    }
+  }
+  log();
+  log(`${padEnd('added over direct (µs)', 26)}${pad('1c p50', 9)}${pad('1c p99', 9)}${pad('TTFT p50', 10)}${pad('TTFT p99', 10)}`);
+  for (const [label, values] of [
+    ['pass-through', passthroughAdded],
+    ['gateway', gatewayAdded],
+  ] as const) {
+    log(
+      `${padEnd(label, 26)}${pad(fixed(values.latencyP50Us, 0), 9)}${pad(fixed(values.latencyP99Us, 0), 9)}` +
+        `${pad(fixed(values.firstTokenP50Us, 0), 10)}${pad(fixed(values.firstTokenP99Us, 0), 10)}`,
+    );
+  }
+  log(
+    `${padEnd('gateway ÷ pass-through', 26)}${pad(fixed(ratios.latencyP50, 2), 9)}${pad(fixed(ratios.latencyP99, 2), 9)}` +
+      `${pad(fixed(ratios.firstTokenP50, 2), 10)}${pad(fixed(ratios.firstTokenP99, 2), 10)}`,
+  );
+  log(
+    `throughput gateway ÷ pass-through ${fixed(ratios.saturationThroughput, 2)}, CPU per request gateway ÷ pass-through ${fixed(ratios.cpuPerRequest, 2)}` +
+      (gatewayReport.saturation.cpuMicrosPerRequest
+        ? ` (one core's worth of gateway ≈ ${fixed(1e6 / gatewayReport.saturation.cpuMicrosPerRequest, 0)} req/s)`
+        : ''),
+  );
+  log(
+    `gateway memory: RSS ${fixed(saturatedMemory?.rssMiB, 1)} MiB after saturation (max sampled during ${fixed(peakSampledRssMiB, 1)}, ` +
+      `VmHWM ${fixed(saturatedMemory?.peakRssMiB, 1)}, idle after start ${fixed(idleMemory?.rssMiB, 1)})`,
+  );
+  log(`gateway startup (spawn → first 200 on /health/liveliness): median ${fixed(median(startupMs), 0)} ms over ${startupMs.length} run(s)`);
+
+  const checks: Check[] = [
+    {
+      name: `non-streaming saturation >= ${TARGETS.saturationRequestsPerSecond} req/s`,
+      pass: gatewayReport.saturation.requestsPerSecond >= TARGETS.saturationRequestsPerSecond,
+      measured: `${fixed(gatewayReport.saturation.requestsPerSecond, 0)} req/s`,
+    },
+    {
+      name: `added latency at 1 connection p50 <= ${TARGETS.addedLatencyP50Us / 1000} ms`,
+      pass: gatewayAdded.latencyP50Us <= TARGETS.addedLatencyP50Us,
+      measured: `${fixed(gatewayAdded.latencyP50Us, 0)} µs`,
+    },
+    {
+      name: `streaming TTFT added p50 <= pass-through's + ${TARGETS.ttftToleranceUs / 1000} ms tolerance`,
+      pass: gatewayAdded.firstTokenP50Us <= passthroughAdded.firstTokenP50Us + TARGETS.ttftToleranceUs,
+      measured:
+        gatewayReport.streaming.firstToken.count === 0
+          ? `no successful gateway stream: ${gatewayReport.streaming.firstFailure ?? 'unknown'}`.slice(0, 160)
+          : `${fixed(gatewayAdded.firstTokenP50Us, 0)} µs vs ${fixed(passthroughAdded.firstTokenP50Us, 0)} µs`,
+    },
+    {
+      name: `RSS after saturation < ${TARGETS.rssMiB} MiB`,
+      pass: saturatedMemory !== undefined && saturatedMemory.rssMiB < TARGETS.rssMiB,
+      measured: `${fixed(saturatedMemory?.rssMiB, 1)} MiB`,
+    },
+  ];
+  log();
+  log(`targets (gateway)${profile ? ' — under the profiler, so not meaningful' : ''}:`);
+  for (const check of checks) log(`  ${check.pass ? 'PASS' : 'FAIL'}  ${padEnd(check.name, 58)} ${check.measured}`);
+
+  let profileSummary: ProfileSummary | undefined;
+  if (profile) {
+    await stopChild(gateway, 15_000);
+    const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+    if (file === undefined) {
+      log('no CPU profile was written (did the gateway exit cleanly on SIGTERM?)');
+    } else {
+      mkdirSync(resultsDir, { recursive: true });
+      copyFileSync(join(profileDir, file), join(resultsDir, 'gateway.cpuprofile'));
+      const cpuProfile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
+      profileSummary = summarizeCpuProfile(cpuProfile, { bundleUrl: pathToFileURL(gatewayBundle).href, sourceMapPath: `${gatewayBundle}.map` });
+      printProfile(profileSummary);
+      log(`  (full profile: ${join('test/bench/results', 'gateway.cpuprofile')}, opens in Chrome DevTools)`);
+    }
+  }
+
+  const results = {
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    cores: plan.cores,
+    cpuModel: cpus()[0]?.model ?? null,
+    cpuPlan: plan,
+    profiled: profile,
+    settings,
+    targetsUnderTest: TARGETS,
+    results: reports,
+    added: { passthrough: passthroughAdded, gateway: gatewayAdded },
+    ratios,
+    gateway: {
+      startupMs,
+      startupMedianMs: median(startupMs),
+      memoryAfterSaturation: saturatedMemory ?? null,
+      maxSampledRssDuringSaturationMiB: peakSampledRssMiB,
+      memoryIdle: idleMemory ?? null,
+    },
+    checks,
+    ...(profileSummary !== undefined ? { profile: profileSummary } : {}),
+    runSeconds: (performance.now() - runStartedAt) / 1000,
+  };
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  log();
+  log(`results written to test/bench/results/latest.json (run took ${fixed(results.runSeconds, 0)} s)`);
+
+  await Promise.all([gateway, passthrough, upstream].map((child) => stopChild(child, 3000)));
+}
+
+process.once('SIGINT', () => {
+  process.stderr.write('bench: interrupted\n');
+  process.exit(130);
+});
+process.once('SIGTERM', () => process.exit(143));
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

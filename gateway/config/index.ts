@@ -8,7 +8,7 @@ export type { ConfigIssue, ConfigIssueSeverity, ConfigPath } from './config-issu
 export { checkConfigFile, loadConfigFile, parseConfigText } from './load-config';
 export type { LoadConfigOptions, LoadedConfig, ParseConfigTextOptions } from './load-config';
 
-export { computeDeploymentId } from './resolve';
+export { PROVIDER_DEFAULT_ENV, computeDeploymentId } from './resolve';
 export type { Deployment, DeploymentSource, GatewaySettings } from './resolve';
 
 export {

@@ -212,6 +212,33 @@ class Resolver {
   }
 }
 
+/**
+ * The variables LiteLLM reads when a deployment leaves `api_key` / `api_base` / `api_version` out
+ * (`OPENAI_API_KEY` for `openai/`, and so on), so configs that rely on them keep working.
+ *
+ * @see https://docs.litellm.ai/docs/providers
+ */
+export const PROVIDER_DEFAULT_ENV: Readonly<Record<string, { apiKey?: string; apiBase?: string; apiVersion?: string }>> = {
+  openai: { apiKey: 'OPENAI_API_KEY', apiBase: 'OPENAI_API_BASE' },
+  'text-completion-openai': { apiKey: 'OPENAI_API_KEY', apiBase: 'OPENAI_API_BASE' },
+  azure: { apiKey: 'AZURE_API_KEY', apiBase: 'AZURE_API_BASE', apiVersion: 'AZURE_API_VERSION' },
+  anthropic: { apiKey: 'ANTHROPIC_API_KEY', apiBase: 'ANTHROPIC_API_BASE' },
+  groq: { apiKey: 'GROQ_API_KEY' },
+  mistral: { apiKey: 'MISTRAL_API_KEY' },
+  deepseek: { apiKey: 'DEEPSEEK_API_KEY' },
+  together_ai: { apiKey: 'TOGETHERAI_API_KEY' },
+  openrouter: { apiKey: 'OPENROUTER_API_KEY' },
+  fireworks_ai: { apiKey: 'FIREWORKS_AI_API_KEY' },
+  xai: { apiKey: 'XAI_API_KEY' },
+  nvidia_nim: { apiKey: 'NVIDIA_NIM_API_KEY', apiBase: 'NVIDIA_NIM_API_BASE' },
+  hosted_vllm: { apiKey: 'HOSTED_VLLM_API_KEY', apiBase: 'HOSTED_VLLM_API_BASE' },
+  ollama: { apiBase: 'OLLAMA_API_BASE' },
+  ollama_chat: { apiBase: 'OLLAMA_API_BASE' },
+};
+
+/** The strategies the router implements today; the others LiteLLM knows load with a warning. */
+const IMPLEMENTED_ROUTING_STRATEGIES: ReadonlySet<string> = new Set(['simple-shuffle']);
+
 const SECRET_PARAM = /(api_key|secret|password|credentials?$|(^|_)token$)/i;
 const SECRET_HEADER = /(authorization|api[-_]?key|token|secret|cookie)/i;
 const REDACTED = '<secret>';
@@ -328,14 +355,20 @@ export function resolveDeployments(config: GatewayConfig, context: ResolveContex
     }
     idOwners.set(id, source);
 
+    const fallback = PROVIDER_DEFAULT_ENV[split.provider] ?? {};
+    const fromEnvironment = (name: string | undefined): string | undefined =>
+      name === undefined ? undefined : (context.processEnvironment[name] ?? context.environment[name]);
     deployments.push(withoutUndefined<Deployment>({
       id,
       modelName: entry.model_name,
       provider: split.provider,
       model: split.model,
-      apiBase: resolver.text(params.api_base, [...paramsPath, 'api_base'], missing),
-      apiKey: resolver.text(params.api_key, [...paramsPath, 'api_key'], missing),
-      apiVersion: resolver.text(params.api_version, [...paramsPath, 'api_version'], missing),
+      apiBase: params.api_base === undefined ? fromEnvironment(fallback.apiBase) : resolver.text(params.api_base, [...paramsPath, 'api_base'], missing),
+      apiKey: params.api_key === undefined ? fromEnvironment(fallback.apiKey) : resolver.text(params.api_key, [...paramsPath, 'api_key'], missing),
+      apiVersion:
+        params.api_version === undefined
+          ? fromEnvironment(fallback.apiVersion)
+          : resolver.text(params.api_version, [...paramsPath, 'api_version'], missing),
       organization: resolver.text(params.organization, [...paramsPath, 'organization'], missing),
       headers: {
         ...resolver.headers(params.headers, [...paramsPath, 'headers'], missing),
@@ -427,6 +460,14 @@ export function resolveSettings(
     SETTINGS_NUMBERS.max_request_size_mb,
     missing,
   );
+
+  if (router.routing_strategy !== undefined && !IMPLEMENTED_ROUTING_STRATEGIES.has(router.routing_strategy)) {
+    context.report(
+      ['router_settings', 'routing_strategy'],
+      `${router.routing_strategy} is not supported yet; deployments are picked by simple-shuffle`,
+      'warning',
+    );
+  }
 
   return withoutUndefined<GatewaySettings>({
     masterKey,

@@ -86,8 +86,8 @@ interface BenchSettings {
 const FULL: BenchSettings = {
   warmupSeconds: 2,
   warmupStreams: 30,
-  rounds: 3,
-  latencySecondsPerRound: 2,
+  rounds: 4,
+  latencySecondsPerRound: 1.5,
   saturationConnections: 64,
   saturationSeconds: 5,
   streamsPerTarget: 300,

@@ -104,17 +104,14 @@ function streamOnce(client: Client, options: StreamingOptions): Promise<{ firstT
     client
       .request({ path: options.path, method: 'POST', headers: options.headers, body: options.body, headersTimeout: 10_000, bodyTimeout: 10_000 })
       .then(({ statusCode, body }) => {
-        body.setEncoding('utf8');
         if (statusCode !== 200) {
-          let text = '';
-          body.on('data', (piece: string) => (text += piece));
-          body.on('end', () => reject(new Error(`status ${statusCode}: ${text.slice(0, 300)}`)));
-          body.on('error', reject);
+          body.text().then((text) => reject(new Error(`status ${statusCode}: ${text.slice(0, 300)}`)), reject);
           return;
         }
-        body.on('data', (piece: string) => {
+        // Raw bytes: undici's body ignores setEncoding(), and `data:` is ASCII anyway.
+        body.on('data', (piece: Buffer) => {
           if (firstTokenAt === undefined && piece.includes('data:')) firstTokenAt = performance.now();
-          last = (last + piece).slice(-64);
+          last = (last + piece.toString('latin1')).slice(-64);
         });
         body.on('end', () => {
           const endedAt = performance.now();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssue } from '../../../gateway/config';
+import { formatIssue, parseConfigText } from '../../../gateway/config';
 import { formattedErrorsOf, formattedIssuesOf, parse } from './support';
 
 const CONFIG = [
@@ -129,5 +129,47 @@ describe('environment_variables', () => {
     const loaded = parse(text, { OPENAI_API_KEY: 'sk-from-process', SOURCE: 'x' });
     expect(loaded.deployments[0]?.apiKey).toBe('sk-from-process');
     expect(loaded.environmentVariables['OPENAI_API_KEY']).toBe('sk-from-process');
+  });
+});
+
+describe('provider default variables (LiteLLM fallbacks)', () => {
+  const text = `
+model_list:
+  - model_name: gpt
+    litellm_params: { model: openai/gpt-4o-mini }
+  - model_name: explicit
+    litellm_params: { model: openai/gpt-4o-mini, api_key: os.environ/MY_KEY }
+  - model_name: azure
+    litellm_params: { model: azure/prod }
+  - model_name: vllm
+    litellm_params: { model: hosted_vllm/llama }
+`;
+
+  it('fills api_key, api_base and api_version from the provider variables when the entry leaves them out', () => {
+    const loaded = parseConfigText(text, 'defaults.yaml', {
+      env: { OPENAI_API_KEY: 'sk-env', MY_KEY: 'sk-mine', AZURE_API_KEY: 'az', AZURE_API_BASE: 'https://r.openai.azure.com', AZURE_API_VERSION: '2024-06-01' },
+    });
+    const byName = new Map(loaded.deployments.map((deployment) => [deployment.modelName, deployment]));
+    expect(byName.get('gpt')?.apiKey).toBe('sk-env');
+    expect(byName.get('explicit')?.apiKey).toBe('sk-mine');
+    expect(byName.get('azure')).toMatchObject({ apiKey: 'az', apiBase: 'https://r.openai.azure.com', apiVersion: '2024-06-01' });
+    expect(byName.get('vllm')?.apiKey).toBeUndefined();
+    expect(byName.get('gpt')?.missingEnv).toEqual([]);
+  });
+
+  it('does not let a provider variable override an explicit reference that is unset', () => {
+    const loaded = parseConfigText(text, 'defaults.yaml', { env: { OPENAI_API_KEY: 'sk-env' } });
+    const explicit = loaded.deployments.find((deployment) => deployment.modelName === 'explicit');
+    expect(explicit?.apiKey).toBeUndefined();
+    expect(explicit?.missingEnv).toEqual(['MY_KEY']);
+  });
+});
+
+describe('router_settings.routing_strategy', () => {
+  it('warns that a strategy the router does not implement yet falls back to simple-shuffle', () => {
+    const loaded = parseConfigText('router_settings:\n  routing_strategy: least-busy\n', 'routing.yaml', { env: {} });
+    expect(loaded.warnings.map(formatIssue)).toContainEqual(expect.stringMatching(/^routing\.yaml:2:\d+ .*router_settings\.routing_strategy: .*least-busy is not supported yet/));
+    const plain = parseConfigText('router_settings:\n  routing_strategy: simple-shuffle\n', 'routing.yaml', { env: {} });
+    expect(plain.warnings.filter((warning) => warning.path.includes('routing_strategy'))).toEqual([]);
   });
 });

@@ -86,7 +86,7 @@ describe('loadConfigFile: a valid config using every supported key', () => {
       dropParams: true,
       requestTimeoutMs: 45000,
       numRetries: 4,
-      routingStrategy: 'least-busy',
+      routingStrategy: 'simple-shuffle',
       maxRequestBodyBytes: 2.5 * 1024 * 1024,
       missingEnv: [],
     });

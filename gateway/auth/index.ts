@@ -1,2 +1,3 @@
-export { MasterKeyAuthenticator, presentedKeyOf } from './master-key';
-export type { Authenticator, Principal } from './master-key';
+export { GatewayAuthenticator, MasterKeyAuthenticator, presentedKeyOf, resolveModelForPrincipal } from './master-key';
+export type { Authenticator, GatewayAuthenticatorOptions, KeyLookup, Principal } from './master-key';
+export { VIRTUAL_KEY_PREFIX, generateVirtualKey, hashVirtualKey, toKeyHash, virtualKeyName } from './virtual-keys';

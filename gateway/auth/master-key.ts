@@ -1,48 +1,117 @@
 /**
- * Key checks for the gateway. Today: the master key (`general_settings.master_key` or
- * `LITELLM_MASTER_KEY`); virtual keys slot in behind the same `Authenticator` interface. Comparison is in
- * constant time over SHA-256 digests, so neither the key's content nor its length leaks through timing.
+ * Key checks for the gateway: the master key (`general_settings.master_key` or `LITELLM_MASTER_KEY`) and,
+ * when a key store is attached, virtual keys. The master key is compared in constant time over SHA-256
+ * digests, so neither its content nor its length leaks through timing; the same digest, in hex, is the
+ * virtual key's lookup hash, so a request hashes its key once.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthenticationError } from '../errors';
+import type { KeyRecord } from '../storage';
 
 /** Who is calling. */
-export interface Principal {
-  readonly kind: 'master' | 'anonymous';
-}
+export type Principal =
+  | { readonly kind: 'master' }
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'virtual_key'; readonly key: KeyRecord };
 
 export interface Authenticator {
   /** `true` when no key is required (no master key configured). */
   readonly open: boolean;
   /** Resolves the caller, or throws `AuthenticationError`. */
-  authenticate(presentedKey: string | undefined): Principal;
+  authenticate(presentedKey: string | undefined): Principal | Promise<Principal>;
+}
+
+/** Looks virtual keys up by hash; `undefined` when the key does not exist. */
+export interface KeyLookup {
+  findByHash(tokenHash: string): Promise<KeyRecord | undefined>;
+}
+
+export interface GatewayAuthenticatorOptions {
+  readonly masterKey?: string;
+  /**
+   * The virtual-key store, once the database is open.
+   * @default - virtual keys are not accepted
+   */
+  readonly keys?: () => Promise<KeyLookup | undefined>;
+  /**
+   * How long a looked-up key is trusted before it is read again; a key blocked or changed on another
+   * replica takes effect within this time (immediately on the replica that changed it).
+   * @default 10_000
+   */
+  readonly cacheTtlMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
 
 const MASTER: Principal = Object.freeze({ kind: 'master' });
 const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous' });
+/** Unknown keys are remembered briefly so a client retrying a bad key does not reach the database each time. */
+const NEGATIVE_TTL_MS = 2_000;
+const MAX_CACHED_KEYS = 100_000;
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+interface CacheEntry {
+  readonly key: KeyRecord | undefined;
+  readonly until: number;
 }
 
-export class MasterKeyAuthenticator implements Authenticator {
+export class GatewayAuthenticator implements Authenticator {
   readonly open: boolean;
   private readonly masterDigest: Buffer | undefined;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly keys: (() => Promise<KeyLookup | undefined>) | undefined;
+  private readonly cacheTtlMs: number;
+  private readonly now: () => number;
 
-  constructor(masterKey: string | undefined) {
+  constructor({ masterKey, keys, cacheTtlMs = 10_000, now = Date.now }: GatewayAuthenticatorOptions = {}) {
     this.open = masterKey === undefined || masterKey.length === 0;
-    this.masterDigest = this.open ? undefined : digest(masterKey as string);
+    this.masterDigest = this.open ? undefined : createHash('sha256').update(masterKey as string, 'utf8').digest();
+    this.keys = keys;
+    this.cacheTtlMs = cacheTtlMs;
+    this.now = now;
   }
 
-  authenticate(presentedKey: string | undefined): Principal {
+  authenticate(presentedKey: string | undefined): Principal | Promise<Principal> {
     if (this.masterDigest === undefined) return ANONYMOUS;
     if (presentedKey === undefined || presentedKey.length === 0) {
       throw new AuthenticationError('no API key: send it as "Authorization: Bearer <key>", "x-api-key" or "api-key"');
     }
-    if (!timingSafeEqual(digest(presentedKey), this.masterDigest)) {
-      throw new AuthenticationError('invalid API key');
+    const digest = createHash('sha256').update(presentedKey, 'utf8').digest();
+    if (timingSafeEqual(digest, this.masterDigest)) return MASTER;
+    if (this.keys === undefined) throw new AuthenticationError('invalid API key');
+    const hash = digest.toString('hex');
+    const cached = this.cache.get(hash);
+    if (cached !== undefined && cached.until > this.now()) return this.admit(cached.key);
+    return this.lookUp(hash);
+  }
+
+  /** Forgets a key so the next request reads it again (after an update on this replica). */
+  invalidate(tokenHash: string): void {
+    this.cache.delete(tokenHash);
+  }
+
+  private async lookUp(hash: string): Promise<Principal> {
+    const store = await this.keys?.();
+    if (store === undefined) throw new AuthenticationError('invalid API key');
+    const key = await store.findByHash(hash);
+    if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
+    this.cache.set(hash, { key, until: this.now() + (key ? this.cacheTtlMs : NEGATIVE_TTL_MS) });
+    return this.admit(key);
+  }
+
+  private admit(key: KeyRecord | undefined): Principal {
+    if (key === undefined) throw new AuthenticationError('invalid API key');
+    if (key.blocked) throw new AuthenticationError(`key ${key.key_name} is blocked`, { code: 'key_blocked' });
+    if (key.expires !== null && new Date(key.expires).getTime() <= this.now()) {
+      throw new AuthenticationError(`key ${key.key_name} expired at ${new Date(key.expires).toISOString()}`, { code: 'key_expired' });
     }
-    return MASTER;
+    return { kind: 'virtual_key', key };
+  }
+}
+
+/** The master-key-only authenticator (no virtual keys). */
+export class MasterKeyAuthenticator extends GatewayAuthenticator {
+  constructor(masterKey: string | undefined) {
+    super(masterKey === undefined ? {} : { masterKey });
   }
 }
 
@@ -61,4 +130,18 @@ export function presentedKeyOf(headers: Readonly<Record<string, string | string[
   const apiKey = headers['api-key'];
   if (typeof apiKey === 'string' && apiKey.length > 0) return apiKey.trim();
   return undefined;
+}
+
+/**
+ * Resolves the model group a principal may call: a key's `aliases` rename the requested model, and a
+ * key's `models` list (when not empty) restricts which groups it may use.
+ */
+export function resolveModelForPrincipal(principal: Principal | null, requested: string): string {
+  if (principal === null || principal.kind !== 'virtual_key') return requested;
+  const key = principal.key;
+  const model = key.aliases[requested] ?? requested;
+  if (key.models.length > 0 && !key.models.includes(model) && !key.models.includes('all-proxy-models')) {
+    throw new AuthenticationError(`key ${key.key_name} may not use model '${requested}'`, { code: 'model_not_allowed', param: 'model' });
+  }
+  return model;
 }

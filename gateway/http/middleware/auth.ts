@@ -21,7 +21,18 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, { aut
   app.decorateRequest('principal', null);
   app.addHook('onRequest', function authenticate(request: FastifyRequest, _reply, next) {
     try {
-      request.principal = authenticator.authenticate(presentedKeyOf(request.headers));
+      const result = authenticator.authenticate(presentedKeyOf(request.headers));
+      if (result instanceof Promise) {
+        result.then(
+          (principal) => {
+            request.principal = principal;
+            next();
+          },
+          (error: unknown) => next(error as Error),
+        );
+        return;
+      }
+      request.principal = result;
       next();
     } catch (error) {
       next(error as Error);

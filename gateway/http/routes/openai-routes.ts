@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { resolveModelForPrincipal } from '../../auth';
 import { NotFoundError } from '../../errors';
 import { chatCompletionRequestSchema, completionRequestSchema, embeddingRequestSchema } from '../../openai';
 import type { CallInfo, CallOptions, CallResult, ModelRouter } from '../../routing';
@@ -34,18 +35,21 @@ interface StreamableChunk {
   choices: unknown[];
 }
 
-async function respond<Response, Chunk extends StreamableChunk>(
+async function respond<Body extends { model: string }, Response, Chunk extends StreamableChunk>(
   request: FastifyRequest,
   reply: FastifyReply,
+  body: Body,
   includeUsage: boolean,
-  call: (options: CallOptions) => Promise<CallResult<Response, Chunk>>,
+  call: (body: Body, options: CallOptions) => Promise<CallResult<Response, Chunk>>,
 ): Promise<Response | undefined> {
+  const model = resolveModelForPrincipal(request.principal, body.model);
+  const callBody = model === body.model ? body : { ...body, model };
   const controller = new AbortController();
   const raw = reply.raw;
   raw.once('close', () => {
     if (!raw.writableFinished) controller.abort();
   });
-  const result = await call({ callId: request.id, signal: controller.signal });
+  const result = await call(callBody, { callId: request.id, signal: controller.signal });
   const headers = callHeaders(result.info, request.id, reply.elapsedTime);
   if (result.kind === 'response') {
     void reply.headers(headers);
@@ -66,17 +70,17 @@ async function respond<Response, Chunk extends StreamableChunk>(
 export const openAiRoutes: FastifyPluginCallbackZod<OpenAiRoutesOptions> = (app, { router }, done) => {
   for (const prefix of ['/v1', '']) {
     app.post(`${prefix}/chat/completions`, { schema: { body: chatCompletionRequestSchema } }, (request, reply) =>
-      respond(request, reply, request.body.stream_options?.include_usage === true, (options) => router.chat(request.body, options)),
+      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, (body, options) => router.chat(body, options)),
     );
 
     app.post(`${prefix}/completions`, { schema: { body: completionRequestSchema } }, (request, reply) =>
-      respond(request, reply, request.body.stream_options?.include_usage === true, (options) =>
-        router.completion(request.body, options),
+      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, (body, options) =>
+        router.completion(body, options),
       ),
     );
 
     app.post(`${prefix}/embeddings`, { schema: { body: embeddingRequestSchema } }, (request, reply) =>
-      respond(request, reply, false, (options) => router.embedding(request.body, options)),
+      respond(request, reply, request.body, false, (body, options) => router.embedding(body, options)),
     );
 
     app.get(`${prefix}/models`, () => router.registry.toModelList());

@@ -1,0 +1,7 @@
+export { openDatabase } from './database';
+export type { Database, OpenDatabaseOptions, QueryResult, SqlClient } from './database';
+export { migrate } from './migrate';
+export type { Migration, MigrationReport } from './migrate';
+export { MIGRATIONS } from './migrations';
+export { KEY_WRITABLE_COLUMNS, KeyRepository } from './key-repository';
+export type { KeyFields, KeyRecord, KeyWritableColumn } from './key-repository';

@@ -1,10 +1,11 @@
 /**
  * Builds the production bundle the container image copies: `dist/gateway/main.js` (the gateway and its
- * production dependencies in one ES module, no node_modules) plus the example config.
+ * production dependencies in one ES module) plus the example config and the one package that cannot be
+ * bundled (PGlite, which loads its WASM from its own folder).
  *
  *   npm run build:gateway [-- --outdir DIR]
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,10 +25,14 @@ export async function buildGatewayBundle(outdir: string): Promise<string> {
     sourcemap: 'linked',
     legalComments: 'linked',
     logLevel: 'warning',
+    // PGlite loads its WASM and data files next to its own modules; it ships as a package folder beside
+    // the bundle. pg's optional native binding is never used.
+    external: ['@electric-sql/pglite', 'pg-native'],
     // Some CommonJS dependencies call require(); give the ES module bundle one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
   copyFileSync(join(root, 'models.example.yaml'), join(outdir, 'models.example.yaml'));
+  cpSync(join(root, 'node_modules/@electric-sql/pglite'), join(outdir, 'node_modules/@electric-sql/pglite'), { recursive: true });
   return join(outdir, 'main.js');
 }
 

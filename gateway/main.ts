@@ -12,9 +12,12 @@ import type { Logger } from 'pino';
 import packageJson from '../package.json' with { type: 'json' };
 import { ConfigError, checkConfigFile, formatIssue, loadConfigFile } from './config';
 import type { LoadedConfig } from './config';
-import { MasterKeyAuthenticator } from './auth';
+import { KeyManagement } from './admin';
+import { GatewayAuthenticator } from './auth';
 import { createGatewayApp } from './http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from './routing';
+import { KeyRepository, migrate, openDatabase } from './storage';
+import type { Database } from './storage';
 
 const startedAt = performance.now();
 const VERSION: string = packageJson.version;
@@ -22,7 +25,8 @@ const VERSION: string = packageJson.version;
 const USAGE = `switchyard ${VERSION} — an OpenAI-compatible LLM gateway
 
 usage:
-  switchyard serve [--config FILE] [--port N] [--host HOST] [--log-level LEVEL]
+  switchyard serve [--config FILE] [--port N] [--host HOST] [--log-level LEVEL] [--no-database]
+  switchyard migrate [--config FILE]
   switchyard config check FILE
   switchyard --version
 
@@ -31,7 +35,11 @@ serve options (environment variables in brackets):
   --port N           port to listen on [PORT] (default: 4000)
   --host HOST        address to bind [HOST] (default: 0.0.0.0)
   --log-level LEVEL  fatal|error|warn|info|debug|trace [LOG_LEVEL] (default: info)
-  the master key comes from general_settings.master_key or [LITELLM_MASTER_KEY]`;
+  --no-database      run without a database: master key only, no virtual keys or spend records
+  the master key comes from general_settings.master_key or [LITELLM_MASTER_KEY]
+  the database is [DATABASE_URL] or general_settings.database_url; without one, an embedded PGlite
+  database in [SWITCHYARD_DATA_DIR] (default: .switchyard/pglite). Migrations run at startup unless
+  [DISABLE_SCHEMA_UPDATE]=true; \`switchyard migrate\` runs them alone (for a Kubernetes Job).`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -52,6 +60,7 @@ async function serve(args: string[]): Promise<void> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       'log-level': { type: 'string' },
+      'no-database': { type: 'boolean' },
     },
     strict: true,
   });
@@ -87,7 +96,21 @@ async function serve(args: string[]): Promise<void> {
   }
 
   const masterKey = loaded.settings.masterKey ?? env.LITELLM_MASTER_KEY;
-  const authenticator = new MasterKeyAuthenticator(masterKey);
+  // The database opens in the background: PGlite's first initialisation takes seconds, and requests
+  // that need no database (master key, mock and upstream calls) are served meanwhile.
+  let database: Database | undefined;
+  const databaseReady: Promise<Database | undefined> = values['no-database']
+    ? Promise.resolve(undefined)
+    : openConfiguredDatabase(loaded, env, logger, env.DISABLE_SCHEMA_UPDATE !== 'true').then(
+        (opened) => (database = opened),
+        (error: unknown) => {
+          logger.error({ err: error }, 'the database could not be opened; virtual keys and the management API are unavailable');
+          return undefined;
+        },
+      );
+  const keyStore = databaseReady.then((opened) => (opened ? new KeyRepository(opened) : undefined));
+  const authenticator = new GatewayAuthenticator({ ...(masterKey ? { masterKey } : {}), keys: () => keyStore });
+  const keyManagement = databaseReady.then((opened) => (opened ? new KeyManagement(opened, authenticator) : undefined));
   if (authenticator.open) {
     logger.warn(
       '!!! NO MASTER KEY: the gateway is OPEN — anyone who can reach it can call every model. ' +
@@ -103,6 +126,11 @@ async function serve(args: string[]): Promise<void> {
     authenticator,
     logger,
     version: VERSION,
+    keys: () => keyManagement,
+    readiness: () => ({
+      ready: values['no-database'] === true || database !== undefined,
+      details: { db: values['no-database'] ? 'disabled' : database ? 'connected' : 'connecting' },
+    }),
     ...(loaded.settings.maxRequestBodyBytes !== undefined ? { bodyLimitBytes: loaded.settings.maxRequestBodyBytes } : {}),
   });
 
@@ -116,6 +144,8 @@ async function serve(args: string[]): Promise<void> {
     app
       .close()
       .then(() => client.close())
+      .then(() => databaseReady)
+      .then((opened) => opened?.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -137,6 +167,34 @@ async function serve(args: string[]): Promise<void> {
   );
 }
 
+/** Opens the configured database (Postgres when a URL is set, else embedded PGlite) and migrates it. */
+async function openConfiguredDatabase(
+  loaded: LoadedConfig,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  runMigrations: boolean,
+): Promise<Database> {
+  const url = env.DATABASE_URL ?? loaded.settings.databaseUrl;
+  const started = performance.now();
+  const database = await openDatabase(url ? { url } : { dataDir: env.SWITCHYARD_DATA_DIR ?? '.switchyard/pglite' });
+  if (runMigrations) {
+    const report = await migrate(database);
+    if (report.applied.length > 0) logger.info({ applied: report.applied.map((m) => m.version) }, 'database migrated');
+  }
+  logger.info({ kind: database.kind, openMs: Math.round(performance.now() - started) }, 'database ready');
+  return database;
+}
+
+async function migrateCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, strict: true });
+  const env = process.env;
+  const configPath = resolve(values.config ?? env.CONFIG_FILE_PATH ?? 'models.example.yaml');
+  const loaded = loadConfigFile(configPath, { env });
+  const logger = pino({ level: env.LOG_LEVEL ?? 'info', base: { service: 'switchyard' } });
+  const database = await openConfiguredDatabase(loaded, env, logger, true);
+  await database.close();
+}
+
 function configCommand(args: string[]): void {
   const [subcommand, file, ...rest] = args;
   if (subcommand !== 'check' || file === undefined || rest.length > 0) fail(`usage: switchyard config check FILE`);
@@ -154,6 +212,8 @@ async function main(argv: string[]): Promise<void> {
       return serve(rest);
     case 'config':
       return configCommand(rest);
+    case 'migrate':
+      return migrateCommand(rest);
     case '--version':
     case 'version':
       process.stdout.write(`${VERSION}\n`);

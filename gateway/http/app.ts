@@ -3,16 +3,18 @@
  * config and opens stores, tests pass their own parts and use `app.inject()` or `listen()`.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { KeyManagement } from '../admin';
 import type { Authenticator } from '../auth';
 import type { ModelRouter } from '../routing';
 import { createErrorHandler, notFoundHandler } from './error-handler';
 import { authPlugin } from './middleware/auth';
 import { healthRoutes } from './routes/health-routes';
 import type { ReadinessReport } from './routes/health-routes';
+import { keyRoutes } from './routes/key-routes';
 import { openAiRoutes } from './routes/openai-routes';
 
 /** 16 MiB: room for a few base64 images in one chat request. */
@@ -38,6 +40,11 @@ export interface GatewayAppOptions {
   readonly readiness?: () => ReadinessReport;
   /** @default '0.0.0' */
   readonly version?: string;
+  /**
+   * The key management service, resolved once the database is open.
+   * @default - no database: the management routes answer 503
+   */
+  readonly keys?: () => Promise<KeyManagement | undefined>;
 }
 
 export function createGatewayApp({
@@ -47,10 +54,12 @@ export function createGatewayApp({
   bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES,
   readiness = () => ({ ready: true, details: {} }),
   version = '0.0.0',
+  keys = () => Promise.resolve(undefined),
 }: GatewayAppOptions): FastifyInstance {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
-    disableRequestLogging: true,
+    // One log line per request would cost more than the rest of the hot path; calls are logged on failure.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimitBytes,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -71,6 +80,7 @@ export function createGatewayApp({
   void app.register(async (api) => {
     await api.register(authPlugin, { authenticator });
     await api.register(openAiRoutes, { router });
+    await api.register(keyRoutes, { keys });
   });
   return app;
 }

@@ -4,10 +4,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { MasterKeyAuthenticator } from '../../gateway/auth';
+import { KeyManagement } from '../../gateway/admin';
+import { GatewayAuthenticator } from '../../gateway/auth';
 import { parseConfigText } from '../../gateway/config';
 import { createGatewayApp } from '../../gateway/http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from '../../gateway/routing';
+import { KeyRepository } from '../../gateway/storage';
+import type { Database } from '../../gateway/storage';
 
 export interface RunningGateway {
   readonly url: string;
@@ -19,18 +22,35 @@ export interface GatewayHarnessOptions {
   readonly env?: Record<string, string | undefined>;
   readonly masterKey?: string;
   readonly bodyLimitBytes?: number;
+  /** A migrated database: enables virtual keys and the management API. */
+  readonly database?: Database;
+  /** The clock the authenticator and key service use. */
+  readonly now?: () => number;
 }
 
-export function buildGateway(configText: string, options: GatewayHarnessOptions = {}): { app: FastifyInstance; client: UpstreamClient } {
+export function buildGateway(
+  configText: string,
+  options: GatewayHarnessOptions = {},
+): { app: FastifyInstance; client: UpstreamClient; authenticator: GatewayAuthenticator } {
   const loaded = parseConfigText(configText, 'test-config.yaml', { env: options.env ?? {} });
   const client = new UpstreamClient();
   const router = new ModelRouter({ registry: new ModelRegistry(loaded.deployments), client, settings: loaded.settings });
+  const masterKey = options.masterKey ?? loaded.settings.masterKey;
+  const database = options.database;
+  const authenticator = new GatewayAuthenticator({
+    ...(masterKey ? { masterKey } : {}),
+    ...(database ? { keys: () => Promise.resolve(new KeyRepository(database)) } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const now = options.now;
+  const keys = database ? new KeyManagement(database, authenticator, now ? () => new Date(now()) : undefined) : undefined;
   const app = createGatewayApp({
     router,
-    authenticator: new MasterKeyAuthenticator(options.masterKey ?? loaded.settings.masterKey),
+    authenticator,
+    keys: () => Promise.resolve(keys),
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
   });
-  return { app, client };
+  return { app, client, authenticator };
 }
 
 export async function startGateway(configText: string, options: GatewayHarnessOptions = {}): Promise<RunningGateway> {

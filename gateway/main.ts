@@ -17,6 +17,7 @@ import { GatewayAuthenticator } from './auth';
 import { createGatewayApp } from './http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from './routing';
 import { KeyRepository, migrate, openDatabase } from './storage';
+import { SpendLedger, SpendTracker } from './tokenomics';
 import type { Database } from './storage';
 
 const startedAt = performance.now();
@@ -109,7 +110,21 @@ async function serve(args: string[]): Promise<void> {
         },
       );
   const keyStore = databaseReady.then((opened) => (opened ? new KeyRepository(opened) : undefined));
-  const authenticator = new GatewayAuthenticator({ ...(masterKey ? { masterKey } : {}), keys: () => keyStore });
+  const authenticator = new GatewayAuthenticator({
+    ...(masterKey ? { masterKey } : {}),
+    keys: () => keyStore,
+    ...(loaded.settings.keyCacheTtlMs !== undefined ? { cacheTtlMs: loaded.settings.keyCacheTtlMs } : {}),
+  });
+  const dataDir = env.SWITCHYARD_DATA_DIR ?? '.switchyard/pglite';
+  const ledger = values['no-database']
+    ? undefined
+    : new SpendLedger({
+        database: () => databaseReady,
+        ...(loaded.settings.spendBatchWriteMs !== undefined ? { flushIntervalMs: loaded.settings.spendBatchWriteMs } : {}),
+        spoolFile: resolve(dataDir, '..', 'spend-spool.json'),
+        onError: (error) => logger.warn({ err: error, pending: ledger?.pending }, 'spend batch not written; kept for the next attempt'),
+      });
+  ledger?.start();
   const keyManagement = databaseReady.then((opened) => (opened ? new KeyManagement(opened, authenticator) : undefined));
   if (authenticator.open) {
     logger.warn(
@@ -127,6 +142,7 @@ async function serve(args: string[]): Promise<void> {
     logger,
     version: VERSION,
     keys: () => keyManagement,
+    ...(ledger ? { spend: new SpendTracker(ledger) } : {}),
     readiness: () => ({
       ready: values['no-database'] === true || database !== undefined,
       details: { db: values['no-database'] ? 'disabled' : database ? 'connected' : 'connecting' },
@@ -144,6 +160,7 @@ async function serve(args: string[]): Promise<void> {
     app
       .close()
       .then(() => client.close())
+      .then(() => ledger?.stop())
       .then(() => databaseReady)
       .then((opened) => opened?.close())
       .then(() => process.exit(0))

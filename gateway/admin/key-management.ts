@@ -7,7 +7,7 @@ import { generateVirtualKey, hashVirtualKey, toKeyHash, virtualKeyName } from '.
 import { GatewayError, InvalidRequestError, NotFoundError } from '../errors';
 import { KeyRepository } from '../storage';
 import type { Database, KeyFields, KeyRecord } from '../storage';
-import { addDuration, parseDuration } from '../tokenomics/duration';
+import { addDuration, parseDuration } from '../tokenomics';
 import type { KeyFieldsInput, KeyGenerateInput, KeyListQuery, KeyUpdateInput } from './key-schemas';
 
 export interface KeyCacheInvalidator {

@@ -107,6 +107,10 @@ export interface GatewaySettings {
    * @default 'simple-shuffle'
    */
   readonly routingStrategy: string;
+  /** `general_settings.proxy_batch_write_at`, in milliseconds. */
+  readonly spendBatchWriteMs?: number;
+  /** `general_settings.user_api_key_cache_ttl`, in milliseconds. */
+  readonly keyCacheTtlMs?: number;
   /**
    * `general_settings.max_request_size_mb`, converted to bytes (1 MB = 1024 × 1024 bytes).
    * @default - no limit from the config
@@ -469,7 +473,22 @@ export function resolveSettings(
     );
   }
 
+  const batchWriteAt = resolver.number(
+    general.proxy_batch_write_at,
+    ['general_settings', 'proxy_batch_write_at'],
+    SETTINGS_NUMBERS.proxy_batch_write_at,
+    missing,
+  );
+  const keyCacheTtl = resolver.number(
+    general.user_api_key_cache_ttl,
+    ['general_settings', 'user_api_key_cache_ttl'],
+    SETTINGS_NUMBERS.user_api_key_cache_ttl,
+    missing,
+  );
+
   return withoutUndefined<GatewaySettings>({
+    spendBatchWriteMs: secondsToMs(batchWriteAt),
+    keyCacheTtlMs: secondsToMs(keyCacheTtl),
     masterKey,
     databaseUrl,
     dropParams,

@@ -136,6 +136,10 @@ export const SETTINGS_NUMBERS = {
   num_retries: count,
   /** Megabytes. */
   max_request_size_mb: { min: 0, exclusiveMin: true },
+  /** Seconds between spend batch writes. */
+  proxy_batch_write_at: positiveSeconds,
+  /** Seconds a looked-up virtual key is trusted before it is read again. */
+  user_api_key_cache_ttl: positiveSeconds,
 } as const satisfies Record<string, NumberConstraints>;
 
 /**
@@ -282,6 +286,10 @@ export const generalSettingsSchema = z.looseObject({
   database_url: optionalField(parseText),
   /** Megabytes (1024 × 1024 bytes). */
   max_request_size_mb: optionalField(parseNumber(SETTINGS_NUMBERS.max_request_size_mb)),
+  /** Seconds. */
+  proxy_batch_write_at: optionalField(parseNumber(SETTINGS_NUMBERS.proxy_batch_write_at)),
+  /** Seconds. */
+  user_api_key_cache_ttl: optionalField(parseNumber(SETTINGS_NUMBERS.user_api_key_cache_ttl)),
 });
 
 const parseEnvironmentValue: Parse<string> = (value) => {

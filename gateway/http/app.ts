@@ -10,6 +10,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { KeyManagement } from '../admin';
 import type { Authenticator } from '../auth';
 import type { ModelRouter } from '../routing';
+import type { SpendTracker } from '../tokenomics';
 import { createErrorHandler, notFoundHandler } from './error-handler';
 import { authPlugin } from './middleware/auth';
 import { healthRoutes } from './routes/health-routes';
@@ -45,6 +46,11 @@ export interface GatewayAppOptions {
    * @default - no database: the management routes answer 503
    */
   readonly keys?: () => Promise<KeyManagement | undefined>;
+  /**
+   * Prices and records each finished call.
+   * @default - calls are not recorded
+   */
+  readonly spend?: SpendTracker;
 }
 
 export function createGatewayApp({
@@ -55,6 +61,7 @@ export function createGatewayApp({
   readiness = () => ({ ready: true, details: {} }),
   version = '0.0.0',
   keys = () => Promise.resolve(undefined),
+  spend,
 }: GatewayAppOptions): FastifyInstance {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
@@ -79,7 +86,7 @@ export function createGatewayApp({
   void app.register(healthRoutes, { readiness, version });
   void app.register(async (api) => {
     await api.register(authPlugin, { authenticator });
-    await api.register(openAiRoutes, { router });
+    await api.register(openAiRoutes, spend ? { router, spend } : { router });
     await api.register(keyRoutes, { keys });
   });
   return app;

@@ -32,7 +32,8 @@ function stopGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** Starts a gateway process and resolves with its address once it logs that it listens. */
 function startProcess(command: string, args: string[], env: Record<string, string> = {}): Promise<{ address: string; child: ChildProcess; startupMs: number; output: string }> {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, LITELLM_MASTER_KEY: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const dataDir = join(scratch, `data-${children.length}`);
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, LITELLM_MASTER_KEY: '', SWITCHYARD_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(child);
   return new Promise((resolvePromise, reject) => {
     let output = '';

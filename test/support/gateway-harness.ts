@@ -11,6 +11,8 @@ import { createGatewayApp } from '../../gateway/http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from '../../gateway/routing';
 import { KeyRepository } from '../../gateway/storage';
 import type { Database } from '../../gateway/storage';
+import { SpendTracker } from '../../gateway/tokenomics';
+import type { SpendLedger } from '../../gateway/tokenomics';
 
 export interface RunningGateway {
   readonly url: string;
@@ -24,6 +26,8 @@ export interface GatewayHarnessOptions {
   readonly bodyLimitBytes?: number;
   /** A migrated database: enables virtual keys and the management API. */
   readonly database?: Database;
+  /** Records each call's spend. */
+  readonly ledger?: SpendLedger;
   /** The clock the authenticator and key service use. */
   readonly now?: () => number;
 }
@@ -48,6 +52,7 @@ export function buildGateway(
     router,
     authenticator,
     keys: () => Promise.resolve(keys),
+    ...(options.ledger ? { spend: new SpendTracker(options.ledger) } : {}),
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
   });
   return { app, client, authenticator };

@@ -8,11 +8,31 @@ import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { resolveModelForPrincipal } from '../../auth';
 import { NotFoundError } from '../../errors';
 import { chatCompletionRequestSchema, completionRequestSchema, embeddingRequestSchema } from '../../openai';
+import type { CompletionUsage } from '../../openai';
 import type { CallInfo, CallOptions, CallResult, ModelRouter } from '../../routing';
+import type { CompletedCall, SpendTracker } from '../../tokenomics';
 import { writeSseStream } from '../sse-writer';
 
 export interface OpenAiRoutesOptions {
   readonly router: ModelRouter;
+  /**
+   * Prices and records each finished call.
+   * @default - calls are not recorded
+   */
+  readonly spend?: SpendTracker;
+}
+
+type CallType = CompletedCall['callType'];
+
+interface RequestFacts {
+  readonly model: string;
+  readonly user?: string | null;
+  readonly metadata?: Record<string, unknown> | null;
+}
+
+function tagsOf(metadata: Record<string, unknown> | null | undefined): string[] {
+  const tags = metadata?.tags;
+  return Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === 'string') : [];
 }
 
 /** LiteLLM's response headers, which dashboards and clients read. */
@@ -35,13 +55,16 @@ interface StreamableChunk {
   choices: unknown[];
 }
 
-async function respond<Body extends { model: string }, Response, Chunk extends StreamableChunk>(
+async function respond<Body extends RequestFacts, Response extends { usage?: unknown }, Chunk extends StreamableChunk>(
   request: FastifyRequest,
   reply: FastifyReply,
   body: Body,
   includeUsage: boolean,
+  callType: CallType,
+  spend: SpendTracker | undefined,
   call: (body: Body, options: CallOptions) => Promise<CallResult<Response, Chunk>>,
 ): Promise<Response | undefined> {
+  const startedAt = new Date();
   const model = resolveModelForPrincipal(request.principal, body.model);
   const callBody = model === body.model ? body : { ...body, model };
   const controller = new AbortController();
@@ -51,7 +74,23 @@ async function respond<Body extends { model: string }, Response, Chunk extends S
   });
   const result = await call(callBody, { callId: request.id, signal: controller.signal });
   const headers = callHeaders(result.info, request.id, reply.elapsedTime);
+  const complete = (usage: unknown, status: CompletedCall['status']): number | undefined =>
+    spend?.complete({
+      requestId: request.id,
+      callType,
+      principal: request.principal,
+      deployment: result.info.deployment,
+      apiBase: result.info.apiBase,
+      usage: usage as CompletionUsage | undefined,
+      endUser: body.user ?? undefined,
+      tags: tagsOf(body.metadata),
+      startedAt,
+      endedAt: new Date(),
+      status,
+    });
   if (result.kind === 'response') {
+    const cost = complete(result.body.usage, 'success');
+    if (cost !== undefined) headers['x-litellm-response-cost'] = String(cost);
     void reply.headers(headers);
     return result.body;
   }
@@ -64,23 +103,26 @@ async function respond<Body extends { model: string }, Response, Chunk extends S
   if (outcome.outcome === 'failed') {
     request.log.warn({ err: outcome.error, model: result.info.deployment.modelName }, 'stream failed after it started');
   }
+  complete(outcome.usage, outcome.outcome === 'failed' ? 'failure' : 'success');
   return undefined;
 }
 
-export const openAiRoutes: FastifyPluginCallbackZod<OpenAiRoutesOptions> = (app, { router }, done) => {
+export const openAiRoutes: FastifyPluginCallbackZod<OpenAiRoutesOptions> = (app, { router, spend }, done) => {
   for (const prefix of ['/v1', '']) {
     app.post(`${prefix}/chat/completions`, { schema: { body: chatCompletionRequestSchema } }, (request, reply) =>
-      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, (body, options) => router.chat(body, options)),
+      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, 'chat', spend, (body, options) =>
+        router.chat(body, options),
+      ),
     );
 
     app.post(`${prefix}/completions`, { schema: { body: completionRequestSchema } }, (request, reply) =>
-      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, (body, options) =>
+      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, 'completion', spend, (body, options) =>
         router.completion(body, options),
       ),
     );
 
     app.post(`${prefix}/embeddings`, { schema: { body: embeddingRequestSchema } }, (request, reply) =>
-      respond(request, reply, request.body, false, (body, options) => router.embedding(body, options)),
+      respond(request, reply, request.body, false, 'embedding', spend, (body, options) => router.embedding(body, options)),
     );
 
     app.get(`${prefix}/models`, () => router.registry.toModelList());

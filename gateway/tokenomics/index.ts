@@ -1,0 +1,10 @@
+export { costOfUsage, priceOfDeployment } from './cost';
+export type { CallCost } from './cost';
+export { addDuration, parseDuration } from './duration';
+export type { Duration } from './duration';
+export { MODEL_PRICES, findModelPrice } from './model-prices';
+export type { ModelPrice } from './model-prices';
+export { SpendLedger } from './spend-ledger';
+export type { SpendLedgerOptions, SpendRecord } from './spend-ledger';
+export { SpendTracker } from './spend-tracker';
+export type { CompletedCall } from './spend-tracker';

@@ -80,6 +80,11 @@ export interface SpawnNodeOptions {
    * @default - none
    */
   readonly env?: Record<string, string>;
+  /**
+   * Working directory.
+   * @default - this process's
+   */
+  readonly cwd?: string;
 }
 
 export interface BenchChild {
@@ -101,13 +106,13 @@ const OUTPUT_TAIL_CHARS = 8192;
 /** Every child started by this process, killed by `killAllChildren()`. */
 const children = new Set<BenchChild>();
 
-export function spawnNode({ name, args, core, plan, env = {} }: SpawnNodeOptions): BenchChild {
+export function spawnNode({ name, args, core, plan, env = {}, cwd }: SpawnNodeOptions): BenchChild {
   const pin = plan.pinned && core !== undefined;
   const command = pin ? 'taskset' : process.execPath;
   const commandArgs = pin ? ['-c', String(core), process.execPath, ...args] : [...args];
   const spawnedAt = performance.now();
   // taskset execs node in place, so the pid is the Node process's own.
-  const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env }, ...(cwd !== undefined ? { cwd } : {}) });
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   let tail = '';
   let stdoutLine = '';

@@ -15,7 +15,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -220,13 +220,27 @@ function gatewayConfigYaml(upstreamPort: number): string {
   ].join('\n');
 }
 
-function spawnGateway(bundle: string, nodeFlags: readonly string[], serveArgs: readonly string[], plan: CpuPlan): BenchChild {
+/** Whether this gateway build has `serve --no-database` (master key only, nothing opened). */
+function supportsNoDatabase(bundle: string): boolean {
+  try {
+    return execFileSync(process.execPath, [bundle, '--help'], { encoding: 'utf8', timeout: 15_000 }).includes('--no-database');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the gateway in the work folder, so nothing it might write lands in the repository; an
+ * embedded database, should the build open one anyway, stays in memory.
+ */
+function spawnGateway(bundle: string, nodeFlags: readonly string[], serveArgs: readonly string[], plan: CpuPlan, cwd: string): BenchChild {
   return spawnNode({
     name: 'gateway',
     args: [...nodeFlags, bundle, ...serveArgs],
     core: plan.targetCore,
     plan,
-    env: { LITELLM_MASTER_KEY: MASTER_KEY },
+    cwd,
+    env: { LITELLM_MASTER_KEY: MASTER_KEY, SWITCHYARD_DATA_DIR: 'memory://' },
   });
 }
 
@@ -297,6 +311,10 @@ async function main(): Promise<void> {
 
   log(`switchyard gateway bench — node ${process.version}, ${plan.cores} cores (${cpus()[0]?.model ?? 'unknown cpu'})`);
   log(plan.note);
+  const loadBefore = loadavg();
+  if ((loadBefore[0] ?? 0) > 0.5) {
+    log(`note: load average ${loadBefore.map((value) => value.toFixed(2)).join(' ')} before the run — other processes are busy, expect noisy figures`);
+  }
   if (profile) log('PROFILING: the gateway runs under --cpu-prof; its figures are inflated by the profiler');
 
   const buildStartedAt = performance.now();
@@ -316,6 +334,7 @@ async function main(): Promise<void> {
   const configPath = join(workDir, 'config.yaml');
   writeFileSync(configPath, gatewayConfigYaml(upstreamPort));
   const profileDir = join(workDir, 'profile');
+  const noDatabase = supportsNoDatabase(gatewayBundle);
   const startupMs: number[] = [];
   let gateway: BenchChild | undefined;
   let gatewayPort = 0;
@@ -323,8 +342,19 @@ async function main(): Promise<void> {
     const last = run === settings.startupRuns - 1;
     gatewayPort = await freePort();
     const nodeFlags = last && profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    const serveArgs = ['serve', '--config', configPath, '--port', String(gatewayPort), '--host', '127.0.0.1', '--log-level', 'warn'];
-    const child = spawnGateway(gatewayBundle, nodeFlags, serveArgs, plan);
+    const serveArgs = [
+      'serve',
+      '--config',
+      configPath,
+      '--port',
+      String(gatewayPort),
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+      ...(noDatabase ? ['--no-database'] : []),
+    ];
+    const child = spawnGateway(gatewayBundle, nodeFlags, serveArgs, plan, workDir);
     const healthyAt = await waitForHealthy(child, `http://127.0.0.1:${gatewayPort}/health/liveliness`, 30_000, 2);
     startupMs.push(healthyAt - child.spawnedAt);
     if (last) gateway = child;
@@ -347,6 +377,7 @@ async function main(): Promise<void> {
       log(`  its streaming figures will be empty`);
     }
   }
+  log(noDatabase ? 'gateway runs with --no-database (master key only)' : 'gateway build has no --no-database flag: it runs as it starts by default');
   log(`targets answer; gateway started in ${startupMs.map((ms) => fixed(ms, 0)).join(', ')} ms`);
 
   const measured = new Map<TargetName, TargetMeasurements>(
@@ -401,6 +432,7 @@ async function main(): Promise<void> {
 
   // Saturation: throughput, CPU per request, and the gateway's memory right after.
   let saturatedMemory: ReturnType<typeof readMemoryMiB>;
+  let passthroughMemory: ReturnType<typeof readMemoryMiB>;
   let peakSampledRssMiB = 0;
   for (const target of targets) {
     log(`saturating ${target.label} with ${settings.saturationConnections} connections…`);
@@ -418,6 +450,7 @@ async function main(): Promise<void> {
     const elapsedSeconds = (performance.now() - startedAt) / 1000;
     const cpuAfter = readCpuSeconds(target.process.pid, ticksPerSecond);
     if (target.name === 'gateway') saturatedMemory = readMemoryMiB(target.process.pid);
+    if (target.name === 'passthrough') passthroughMemory = readMemoryMiB(target.process.pid);
     clearInterval(sampler);
     const answered = entry.saturation.ok + entry.saturation.non2xx;
     if (cpuBefore !== undefined && cpuAfter !== undefined && answered > 0) {
@@ -501,8 +534,14 @@ async function main(): Promise<void> {
         : ''),
   );
   log(
+    `busy cores in the serving process at saturation: ${[direct, passthroughReport, gatewayReport]
+      .map((target) => `${target.label} ${fixed(target.saturation.coreUtilization, 2)}`)
+      .join(', ')} (1.00 = its core was the limit)`,
+  );
+  log(
     `gateway memory: RSS ${fixed(saturatedMemory?.rssMiB, 1)} MiB after saturation (max sampled during ${fixed(peakSampledRssMiB, 1)}, ` +
-      `VmHWM ${fixed(saturatedMemory?.peakRssMiB, 1)}, idle after start ${fixed(idleMemory?.rssMiB, 1)})`,
+      `VmHWM ${fixed(saturatedMemory?.peakRssMiB, 1)}, idle after start ${fixed(idleMemory?.rssMiB, 1)}; ` +
+      `pass-through ${fixed(passthroughMemory?.rssMiB, 1)} MiB after saturation)`,
   );
   log(`gateway startup (spawn → first 200 on /health/liveliness): median ${fixed(median(startupMs), 0)} ms over ${startupMs.length} run(s)`);
 
@@ -569,7 +608,10 @@ async function main(): Promise<void> {
       memoryAfterSaturation: saturatedMemory ?? null,
       maxSampledRssDuringSaturationMiB: peakSampledRssMiB,
       memoryIdle: idleMemory ?? null,
+      noDatabase,
     },
+    passthroughMemoryAfterSaturation: passthroughMemory ?? null,
+    loadAverage: { before: loadBefore, after: loadavg() },
     checks,
     ...(profileSummary !== undefined ? { profile: profileSummary } : {}),
     runSeconds: (performance.now() - runStartedAt) / 1000,

@@ -207,6 +207,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const { values } = parseArgs({ options: { 'stream-gap-ms': { type: 'string' } } });
   const { port } = await startMockUpstream({ streamGapMs: Number(values['stream-gap-ms'] ?? '2') });
   process.stdout.write(`${JSON.stringify({ port })}\n`);
+  // Exit through process.exit() (so `--cpu-prof` writes its profile) on SIGTERM or when the bench is gone.
+  process.once('SIGTERM', () => process.exit(0));
   process.stdin.on('end', () => process.exit(0));
   process.stdin.resume();
 }

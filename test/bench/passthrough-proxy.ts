@@ -119,6 +119,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   }
   const { port } = await startPassthroughProxy({ upstream: values.upstream });
   process.stdout.write(`${JSON.stringify({ port })}\n`);
+  // Exit through process.exit() (so `--cpu-prof` writes its profile) on SIGTERM or when the bench is gone.
+  process.once('SIGTERM', () => process.exit(0));
   process.stdin.on('end', () => process.exit(0));
   process.stdin.resume();
 }

@@ -50,14 +50,17 @@ const NEGATIVE_TTL_MS = 2_000;
 const MAX_CACHED_KEYS = 100_000;
 
 interface CacheEntry {
+  readonly master: boolean;
   readonly key: KeyRecord | undefined;
+  /** The key's stored hash, for invalidation. */
+  readonly hash: string;
   readonly until: number;
 }
 
 export class GatewayAuthenticator implements Authenticator {
   readonly open: boolean;
   private readonly masterDigest: Buffer | undefined;
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly presented = new Map<string, CacheEntry>();
   private readonly keys: (() => Promise<KeyLookup | undefined>) | undefined;
   private readonly cacheTtlMs: number;
   private readonly now: () => number;
@@ -75,26 +78,39 @@ export class GatewayAuthenticator implements Authenticator {
     if (presentedKey === undefined || presentedKey.length === 0) {
       throw new AuthenticationError('no API key: send it as "Authorization: Bearer <key>", "x-api-key" or "api-key"');
     }
+    // Keys seen recently are recognised without hashing again. The map is keyed by the presented key,
+    // which the caller already holds, so a lookup tells an attacker nothing a wrong guess would not.
+    const seen = this.presented.get(presentedKey);
+    if (seen !== undefined) {
+      if (seen.master) return MASTER;
+      if (seen.until > this.now()) return this.admit(seen.key);
+    }
     const digest = createHash('sha256').update(presentedKey, 'utf8').digest();
-    if (timingSafeEqual(digest, this.masterDigest)) return MASTER;
+    if (timingSafeEqual(digest, this.masterDigest)) {
+      this.remember(presentedKey, { master: true, key: undefined, hash: '', until: Number.POSITIVE_INFINITY });
+      return MASTER;
+    }
     if (this.keys === undefined) throw new AuthenticationError('invalid API key');
-    const hash = digest.toString('hex');
-    const cached = this.cache.get(hash);
-    if (cached !== undefined && cached.until > this.now()) return this.admit(cached.key);
-    return this.lookUp(hash);
+    return this.lookUp(presentedKey, digest.toString('hex'));
   }
 
   /** Forgets a key so the next request reads it again (after an update on this replica). */
   invalidate(tokenHash: string): void {
-    this.cache.delete(tokenHash);
+    for (const [presented, entry] of this.presented) {
+      if (entry.hash === tokenHash) this.presented.delete(presented);
+    }
   }
 
-  private async lookUp(hash: string): Promise<Principal> {
+  private remember(presentedKey: string, entry: CacheEntry): void {
+    if (this.presented.size >= MAX_CACHED_KEYS) this.presented.clear();
+    this.presented.set(presentedKey, entry);
+  }
+
+  private async lookUp(presentedKey: string, hash: string): Promise<Principal> {
     const store = await this.keys?.();
     if (store === undefined) throw new AuthenticationError('invalid API key');
     const key = await store.findByHash(hash);
-    if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
-    this.cache.set(hash, { key, until: this.now() + (key ? this.cacheTtlMs : NEGATIVE_TTL_MS) });
+    this.remember(presentedKey, { master: false, key, hash, until: this.now() + (key ? this.cacheTtlMs : NEGATIVE_TTL_MS) });
     return this.admit(key);
   }
 

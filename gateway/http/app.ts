@@ -63,9 +63,10 @@ export function createGatewayApp({
   keys = () => Promise.resolve(undefined),
   spend,
 }: GatewayAppOptions): FastifyInstance {
+  // Fastify gets no logger: it would build a child logger for every request. The gateway logs failures
+  // itself (error handler, stream failures), with the call id.
   const app = Fastify({
-    ...(logger ? { loggerInstance: logger } : { logger: false }),
-    // One log line per request would cost more than the rest of the hot path; calls are logged on failure.
+    logger: false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimitBytes,
     genReqId: () => randomUUID(),
@@ -76,17 +77,13 @@ export function createGatewayApp({
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(createErrorHandler(bodyLimitBytes));
+  app.setErrorHandler(createErrorHandler(bodyLimitBytes, logger));
   app.setNotFoundHandler(notFoundHandler);
-  app.addHook('onSend', (request, reply, payload, done) => {
-    void reply.header('x-litellm-call-id', request.id);
-    done(null, payload);
-  });
 
   void app.register(healthRoutes, { readiness, version });
   void app.register(async (api) => {
     await api.register(authPlugin, { authenticator });
-    await api.register(openAiRoutes, spend ? { router, spend } : { router });
+    await api.register(openAiRoutes, { router, ...(spend ? { spend } : {}), ...(logger ? { logger } : {}) });
     await api.register(keyRoutes, { keys });
   });
   return app;

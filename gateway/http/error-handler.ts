@@ -3,7 +3,7 @@
  * the status each error class carries. Framework errors (malformed JSON, schema violations, body too
  * large) are translated into the gateway's typed errors first.
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { GatewayError, InvalidRequestError, NotFoundError, PayloadTooLargeError, toOpenAiErrorBody } from '../errors';
 
@@ -43,21 +43,21 @@ export function toGatewayError(error: unknown, bodyLimitBytes: number): GatewayE
   return undefined;
 }
 
-export function createErrorHandler(bodyLimitBytes: number) {
+export function createErrorHandler(bodyLimitBytes: number, logger?: FastifyBaseLogger) {
   return function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
     const gatewayError = toGatewayError(error, bodyLimitBytes);
     if (gatewayError === undefined) {
-      request.log.error({ err: error }, 'unhandled error');
+      logger?.error({ err: error, callId: request.id, url: request.url }, 'unhandled error');
     } else if (gatewayError.status >= 500) {
-      request.log.warn({ status: gatewayError.status, code: gatewayError.code, msg: gatewayError.message }, 'request failed');
+      logger?.warn({ callId: request.id, status: gatewayError.status, code: gatewayError.code, reason: gatewayError.message }, 'request failed');
     }
     const status = gatewayError?.status ?? 500;
     if (gatewayError) for (const [name, value] of Object.entries(gatewayError.headers)) reply.header(name, value);
-    void reply.code(status).send(toOpenAiErrorBody(gatewayError ?? error));
+    void reply.code(status).header('x-litellm-call-id', request.id).send(toOpenAiErrorBody(gatewayError ?? error));
   };
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
   const error = new NotFoundError(`no route for ${request.method} ${request.url.split('?')[0]}`, { code: 'route_not_found' });
-  void reply.code(404).send(toOpenAiErrorBody(error));
+  void reply.code(404).header('x-litellm-call-id', request.id).send(toOpenAiErrorBody(error));
 }

@@ -248,7 +248,7 @@ export class ModelRouter {
     const timeoutMs = streaming ? (deployment.streamTimeoutMs ?? requestTimeoutMs) : requestTimeoutMs;
     const started = performance.now();
     const response = await this.client.send(upstreamRequest, { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
-    const apiBase = new URL(upstreamRequest.url).origin;
+    const apiBase = this.client.target(upstreamRequest.url).origin;
     if (response.status < 200 || response.status >= 300) {
       const text = await readText(response, apiBase, timeoutMs);
       throw adapter.toUpstreamError(response.status, text);

@@ -38,8 +38,16 @@ export interface UpstreamResponse {
   readonly body: Dispatcher.ResponseData['body'];
 }
 
+export interface UpstreamUrl {
+  readonly origin: string;
+  readonly path: string;
+}
+
+const MAX_CACHED_URLS = 10_000;
+
 export class UpstreamClient {
   private readonly pools = new Map<string, Pool>();
+  private readonly urls = new Map<string, UpstreamUrl>();
   private readonly options: Required<UpstreamClientOptions>;
 
   constructor({ connectionsPerOrigin = 256, keepAliveTimeoutMs = 60_000, connectTimeoutMs = 10_000 }: UpstreamClientOptions = {}) {
@@ -59,13 +67,25 @@ export class UpstreamClient {
     return pool;
   }
 
+  /** Splits a URL into origin and path once per distinct URL (deployments reuse a handful). */
+  target(url: string): UpstreamUrl {
+    let parsed = this.urls.get(url);
+    if (parsed === undefined) {
+      const { origin, pathname, search } = new URL(url);
+      parsed = { origin, path: pathname + search };
+      if (this.urls.size >= MAX_CACHED_URLS) this.urls.clear();
+      this.urls.set(url, parsed);
+    }
+    return parsed;
+  }
+
   /** Sends the request; resolves when the response headers arrive. */
   async send(request: UpstreamRequest, options: UpstreamCallOptions): Promise<UpstreamResponse> {
-    const url = new URL(request.url);
+    const url = this.target(request.url);
     const pool = this.poolFor(url.origin);
     try {
       const response = await pool.request({
-        path: url.pathname + url.search,
+        path: url.path,
         method: request.method,
         headers: request.headers,
         body: request.body ?? null,

@@ -3,7 +3,7 @@
  * `/v1` and without it (as LiteLLM serves them). Bodies are validated by the zod schemas of
  * `gateway/openai`; a violation is a 400 naming the `param`.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { resolveModelForPrincipal } from '../../auth';
 import { NotFoundError } from '../../errors';
@@ -20,6 +20,8 @@ export interface OpenAiRoutesOptions {
    * @default - calls are not recorded
    */
   readonly spend?: SpendTracker;
+  /** Where failures after a stream started are reported. */
+  readonly logger?: FastifyBaseLogger;
 }
 
 type CallType = CompletedCall['callType'];
@@ -62,17 +64,24 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
   includeUsage: boolean,
   callType: CallType,
   spend: SpendTracker | undefined,
+  logger: FastifyBaseLogger | undefined,
   call: (body: Body, options: CallOptions) => Promise<CallResult<Response, Chunk>>,
 ): Promise<Response | undefined> {
   const startedAt = new Date();
   const model = resolveModelForPrincipal(request.principal, body.model);
   const callBody = model === body.model ? body : { ...body, model };
-  const controller = new AbortController();
   const raw = reply.raw;
-  raw.once('close', () => {
-    if (!raw.writableFinished) controller.abort();
-  });
-  const result = await call(callBody, { callId: request.id, signal: controller.signal });
+  // Streams are aborted upstream when the client leaves; a non-streaming call runs to its timeout, which
+  // saves an AbortController and a listener on every ordinary request.
+  let signal: AbortSignal | undefined;
+  if ((body as { stream?: boolean | null }).stream === true) {
+    const controller = new AbortController();
+    raw.once('close', () => {
+      if (!raw.writableFinished) controller.abort();
+    });
+    signal = controller.signal;
+  }
+  const result = await call(callBody, signal ? { callId: request.id, signal } : { callId: request.id });
   const headers = callHeaders(result.info, request.id, reply.elapsedTime);
   const complete = (usage: unknown, status: CompletedCall['status']): number | undefined =>
     spend?.complete({
@@ -98,31 +107,31 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
   const outcome = await writeSseStream(raw, result.chunks as AsyncIterable<(Chunk & { usage?: never })[]>, {
     includeUsage,
     headers,
-    signal: controller.signal,
+    signal: signal ?? new AbortController().signal,
   });
   if (outcome.outcome === 'failed') {
-    request.log.warn({ err: outcome.error, model: result.info.deployment.modelName }, 'stream failed after it started');
+    logger?.warn({ err: outcome.error, model: result.info.deployment.modelName }, 'stream failed after it started');
   }
   complete(outcome.usage, outcome.outcome === 'failed' ? 'failure' : 'success');
   return undefined;
 }
 
-export const openAiRoutes: FastifyPluginCallbackZod<OpenAiRoutesOptions> = (app, { router, spend }, done) => {
+export const openAiRoutes: FastifyPluginCallbackZod<OpenAiRoutesOptions> = (app, { router, spend, logger }, done) => {
   for (const prefix of ['/v1', '']) {
     app.post(`${prefix}/chat/completions`, { schema: { body: chatCompletionRequestSchema } }, (request, reply) =>
-      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, 'chat', spend, (body, options) =>
+      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, 'chat', spend, logger, (body, options) =>
         router.chat(body, options),
       ),
     );
 
     app.post(`${prefix}/completions`, { schema: { body: completionRequestSchema } }, (request, reply) =>
-      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, 'completion', spend, (body, options) =>
+      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, 'completion', spend, logger, (body, options) =>
         router.completion(body, options),
       ),
     );
 
     app.post(`${prefix}/embeddings`, { schema: { body: embeddingRequestSchema } }, (request, reply) =>
-      respond(request, reply, request.body, false, 'embedding', spend, (body, options) => router.embedding(body, options)),
+      respond(request, reply, request.body, false, 'embedding', spend, logger, (body, options) => router.embedding(body, options)),
     );
 
     app.get(`${prefix}/models`, () => router.registry.toModelList());

@@ -99,16 +99,20 @@ async function serve(args: string[]): Promise<void> {
   const masterKey = loaded.settings.masterKey ?? env.LITELLM_MASTER_KEY;
   // The database opens in the background: PGlite's first initialisation takes seconds, and requests
   // that need no database (master key, mock and upstream calls) are served meanwhile.
+  // It starts only once the server listens, so its start-up work never delays the first requests.
   let database: Database | undefined;
+  let openDatabaseNow: () => void = () => undefined;
   const databaseReady: Promise<Database | undefined> = values['no-database']
     ? Promise.resolve(undefined)
-    : openConfiguredDatabase(loaded, env, logger, env.DISABLE_SCHEMA_UPDATE !== 'true').then(
-        (opened) => (database = opened),
-        (error: unknown) => {
-          logger.error({ err: error }, 'the database could not be opened; virtual keys and the management API are unavailable');
-          return undefined;
-        },
-      );
+    : new Promise<void>((start) => (openDatabaseNow = start))
+        .then(() => openConfiguredDatabase(loaded, env, logger, env.DISABLE_SCHEMA_UPDATE !== 'true'))
+        .then(
+          (opened) => (database = opened),
+          (error: unknown) => {
+            logger.error({ err: error }, 'the database could not be opened; virtual keys and the management API are unavailable');
+            return undefined;
+          },
+        );
   const keyStore = databaseReady.then((opened) => (opened ? new KeyRepository(opened) : undefined));
   const authenticator = new GatewayAuthenticator({
     ...(masterKey ? { masterKey } : {}),
@@ -182,6 +186,7 @@ async function serve(args: string[]): Promise<void> {
     },
     `switchyard ${VERSION} listening on ${address}`,
   );
+  setImmediate(openDatabaseNow);
 }
 
 /** Opens the configured database (Postgres when a URL is set, else embedded PGlite) and migrates it. */
@@ -193,7 +198,7 @@ async function openConfiguredDatabase(
 ): Promise<Database> {
   const url = env.DATABASE_URL ?? loaded.settings.databaseUrl;
   const started = performance.now();
-  const database = await openDatabase(url ? { url } : { dataDir: env.SWITCHYARD_DATA_DIR ?? '.switchyard/pglite' });
+  const database = await openDatabase(url ? { url } : { dataDir: env.SWITCHYARD_DATA_DIR ?? '.switchyard/pglite', worker: true });
   if (runMigrations) {
     const report = await migrate(database);
     if (report.applied.length > 0) logger.info({ applied: report.applied.map((m) => m.version) }, 'database migrated');

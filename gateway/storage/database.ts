@@ -4,6 +4,7 @@
  * embedded default. The same SQL runs on both.
  */
 import { mkdirSync } from 'node:fs';
+import { openPgliteInWorker } from './pglite-worker';
 
 export interface QueryResult<Row> {
   readonly rows: Row[];
@@ -39,11 +40,21 @@ export interface OpenDatabaseOptions {
    * @default 10
    */
   readonly poolSize?: number;
+  /**
+   * Run PGlite in a worker thread, so that opening it never blocks the event loop (the server).
+   * @default false
+   */
+  readonly worker?: boolean;
 }
 
-export async function openDatabase({ url, dataDir = '.switchyard/pglite', poolSize = 10 }: OpenDatabaseOptions = {}): Promise<Database> {
+export async function openDatabase({
+  url,
+  dataDir = '.switchyard/pglite',
+  poolSize = 10,
+  worker = false,
+}: OpenDatabaseOptions = {}): Promise<Database> {
   if (url) return openPostgres(url, poolSize);
-  return openPglite(dataDir);
+  return openPglite(dataDir, worker);
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
@@ -91,9 +102,10 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
-  const { PGlite, types } = await import('@electric-sql/pglite');
+async function openPglite(dataDir: string, inWorker: boolean): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  if (inWorker) return openPgliteInWorker(dataDir, import.meta.resolve('@electric-sql/pglite'));
+  const { PGlite, types } = await import('@electric-sql/pglite');
   const parsers = {
     [types.INT8]: (value: string) => Number(value),
     [types.NUMERIC]: (value: string) => Number(value),

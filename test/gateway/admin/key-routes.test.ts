@@ -170,3 +170,41 @@ describe('migrations', () => {
     expect(again.current).toBe(1);
   });
 });
+
+describe('PGlite in a worker thread (how the gateway opens its embedded database)', () => {
+  it('opens without blocking the event loop and keeps Postgres error codes', async () => {
+    let maxLagMs = 0;
+    let last = performance.now();
+    const probe = setInterval(() => {
+      const now = performance.now();
+      maxLagMs = Math.max(maxLagMs, now - last - 10);
+      last = now;
+    }, 10);
+    const worker = await openDatabase({ dataDir: 'memory://', worker: true });
+    clearInterval(probe);
+    try {
+      // Opening takes seconds of CPU; in the worker the main thread never stalls for long.
+      expect(maxLagMs).toBeLessThan(250);
+      await migrate(worker);
+      const error = await worker
+        .query(`INSERT INTO keys (token_hash, key_name, team_id) VALUES ('h', 'n', 'missing-team')`)
+        .catch((caught: unknown) => caught as { code?: string; constraint?: string });
+      expect(error).toMatchObject({ code: '23503', constraint: 'keys_team_id_fkey' });
+      const inTransaction = await worker.transaction(async (client) => {
+        await client.query(`INSERT INTO users (user_id) VALUES ('tx-user')`);
+        return (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM users')).rows[0]?.n;
+      });
+      expect(inTransaction).toBe(1);
+      await expect(
+        worker.transaction(async (client) => {
+          await client.query(`INSERT INTO users (user_id) VALUES ('rolled-back')`);
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      const { rows } = await worker.query<{ user_id: string }>('SELECT user_id FROM users ORDER BY user_id');
+      expect(rows.map((row) => row.user_id)).toEqual(['tx-user']);
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+});

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import packageJson from '../package.json' with { type: 'json' };
 import { ConfigError, checkConfigFile, formatIssue, loadConfigFile } from './config';
 import type { LoadedConfig } from './config';
-import { KeyManagement } from './admin';
+import { KeyManagement, OrgManagement } from './admin';
 import { GatewayAuthenticator } from './auth';
 import { createGatewayApp } from './http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from './routing';
@@ -130,6 +130,9 @@ async function serve(args: string[]): Promise<void> {
       });
   ledger?.start();
   const keyManagement = databaseReady.then((opened) => (opened ? new KeyManagement(opened, authenticator) : undefined));
+  const orgManagement = Promise.all([databaseReady, keyManagement]).then(([opened, keys]) =>
+    opened && keys ? new OrgManagement(opened, keys) : undefined,
+  );
   if (authenticator.open) {
     logger.warn(
       '!!! NO MASTER KEY: the gateway is OPEN — anyone who can reach it can call every model. ' +
@@ -146,6 +149,7 @@ async function serve(args: string[]): Promise<void> {
     logger,
     version: VERSION,
     keys: () => keyManagement,
+    org: () => orgManagement,
     ...(ledger ? { spend: new SpendTracker(ledger) } : {}),
     readiness: () => ({
       ready: values['no-database'] === true || database !== undefined,

@@ -10,3 +10,22 @@ export {
   keyUpdateSchema,
 } from './key-schemas';
 export type { KeyFieldsInput, KeyGenerateInput, KeyListQuery, KeyUpdateInput } from './key-schemas';
+export { OrgManagement } from './org-management';
+export {
+  budgetDeleteSchema,
+  budgetInfoSchema,
+  budgetNewSchema,
+  budgetUpdateSchema,
+  customerIdsSchema,
+  customerNewSchema,
+  customerUpdateSchema,
+  pageQuerySchema,
+  teamDeleteSchema,
+  teamMemberAddSchema,
+  teamMemberDeleteSchema,
+  teamNewSchema,
+  teamUpdateSchema,
+  userDeleteSchema,
+  userNewSchema,
+  userUpdateSchema,
+} from './org-schemas';

@@ -7,7 +7,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { KeyManagement } from '../admin';
+import type { KeyManagement, OrgManagement } from '../admin';
 import type { Authenticator } from '../auth';
 import type { ModelRouter } from '../routing';
 import type { SpendTracker } from '../tokenomics';
@@ -16,6 +16,7 @@ import { authPlugin } from './middleware/auth';
 import { healthRoutes } from './routes/health-routes';
 import type { ReadinessReport } from './routes/health-routes';
 import { keyRoutes } from './routes/key-routes';
+import { orgRoutes } from './routes/org-routes';
 import { openAiRoutes } from './routes/openai-routes';
 
 /** 16 MiB: room for a few base64 images in one chat request. */
@@ -47,6 +48,11 @@ export interface GatewayAppOptions {
    */
   readonly keys?: () => Promise<KeyManagement | undefined>;
   /**
+   * Teams, users, customers and budgets, resolved once the database is open.
+   * @default - no database: the management routes answer 503
+   */
+  readonly org?: () => Promise<OrgManagement | undefined>;
+  /**
    * Prices and records each finished call.
    * @default - calls are not recorded
    */
@@ -61,6 +67,7 @@ export function createGatewayApp({
   readiness = () => ({ ready: true, details: {} }),
   version = '0.0.0',
   keys = () => Promise.resolve(undefined),
+  org = () => Promise.resolve(undefined),
   spend,
 }: GatewayAppOptions): FastifyInstance {
   // Fastify gets no logger: it would build a child logger for every request. The gateway logs failures
@@ -85,6 +92,7 @@ export function createGatewayApp({
     await api.register(authPlugin, { authenticator });
     await api.register(openAiRoutes, { router, ...(spend ? { spend } : {}), ...(logger ? { logger } : {}) });
     await api.register(keyRoutes, { keys });
+    await api.register(orgRoutes, { org });
   });
   return app;
 }

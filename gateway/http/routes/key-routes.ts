@@ -3,7 +3,6 @@
  * `/key/delete`, `/key/regenerate` (and `/key/{key}/regenerate`), `/key/block`, `/key/unblock`.
  * The master key (proxy admin) may do everything; a virtual key may read its own info.
  */
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { KeyManagement } from '../../admin';
@@ -15,32 +14,16 @@ import {
   keyRegenerateSchema,
   keyUpdateSchema,
 } from '../../admin';
-import { GatewayError, PermissionDeniedError } from '../../errors';
+import { GatewayError } from '../../errors';
+import { requireAdmin, requireService } from './admin-guard';
 
 export interface KeyRoutesOptions {
   /** The key service once the database is open; `undefined` when the gateway runs without one. */
   readonly keys: () => Promise<KeyManagement | undefined>;
 }
 
-function requireAdmin(request: FastifyRequest): void {
-  const principal = request.principal;
-  if (principal?.kind === 'master') return;
-  if (principal?.kind === 'anonymous') {
-    throw new PermissionDeniedError('the management API needs a master key: set general_settings.master_key or LITELLM_MASTER_KEY', {
-      code: 'master_key_required',
-    });
-  }
-  throw new PermissionDeniedError('only the proxy admin (master key) may manage keys', { code: 'admin_only' });
-}
-
 export const keyRoutes: FastifyPluginCallbackZod<KeyRoutesOptions> = (app, { keys }, done) => {
-  const service = async (): Promise<KeyManagement> => {
-    const management = await keys();
-    if (management === undefined) {
-      throw new GatewayError(503, 'service_unavailable', 'the management API needs a database; set DATABASE_URL', { code: 'no_database' });
-    }
-    return management;
-  };
+  const service = (): Promise<KeyManagement> => requireService(keys);
 
   app.post('/key/generate', { schema: { body: keyGenerateSchema } }, async (request) => {
     requireAdmin(request);

@@ -1,0 +1,21 @@
+/**
+ * Picks the limit store: Valkey when a URL is configured (limits shared by every replica), memory otherwise.
+ */
+import type { LimitStore, LimitStoreProps } from './limit-store';
+import { MemoryLimitStore } from './memory-limit-store';
+import { ValkeyLimitStore } from './valkey-limit-store';
+import type { ValkeyLimitStoreProps } from './valkey-limit-store';
+
+export interface LimitStoreOptions extends LimitStoreProps, Pick<ValkeyLimitStoreProps, 'keyPrefix' | 'commandTimeoutMs' | 'onError'> {
+  /**
+   * The Valkey/Redis URL (see `valkeyUrlFromEnvironment`).
+   * @default - an in-memory store for this replica only
+   */
+  readonly valkeyUrl?: string;
+}
+
+export function createLimitStore(options: LimitStoreOptions = {}): LimitStore {
+  const { valkeyUrl, ...props } = options;
+  if (valkeyUrl === undefined || valkeyUrl === '') return new MemoryLimitStore(props);
+  return new ValkeyLimitStore({ ...props, url: valkeyUrl });
+}

@@ -1,0 +1,286 @@
+/**
+ * The shared limit store: every replica talks to one Valkey/Redis, and each admit or settle is one Lua
+ * script call (one round trip, atomic), so limits and budgets hold exactly across replicas.
+ *
+ * Needs a standalone (or primary/replica) Valkey/Redis: a script touches the keys of several scopes. On a
+ * cluster, give a prefix with a hash tag (`{switchyard}:`) so every key lives in one slot.
+ *
+ * When Valkey cannot be reached, `admit` and `settle` reject (after `commandTimeoutMs` at most); the caller
+ * decides whether to fail closed (503) or open.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'iovalkey';
+import { rejectedDecision, windowHeaders } from './decisions';
+import type { WindowFigures } from './decisions';
+import {
+  DEFAULT_BUDGET_IDLE_TTL_MS,
+  DEFAULT_IN_FLIGHT_TTL_MS,
+  assertActualUsage,
+  assertAdmitRequest,
+  limitOf,
+  nanoToUsd,
+  usdToNano,
+} from './limit-store';
+import type {
+  ActualUsage,
+  AdmitDecision,
+  AdmitRequest,
+  LimitKind,
+  LimitScope,
+  LimitStore,
+  LimitStoreProps,
+  LimitTicket,
+  ScopeUsage,
+} from './limit-store';
+import { ADMIT_SCRIPT, SETTLE_SCRIPT, USAGE_SCRIPT } from './valkey-scripts';
+
+export interface ValkeyLimitStoreProps extends LimitStoreProps {
+  /**
+   * `redis://[user:password@]host:port[/db]` or `rediss://…`.
+   * @default - required unless `client` is given
+   */
+  readonly url?: string;
+  /**
+   * An existing client to use instead of opening one from `url`; it is not closed by `close()`.
+   * @default - a client opened from `url`
+   */
+  readonly client?: Redis;
+  /**
+   * Prepended to every key. Use a hash tag (`{switchyard}:`) on a cluster.
+   * @default 'switchyard:'
+   */
+  readonly keyPrefix?: string;
+  /**
+   * How long a command may take before it fails (for clients opened from `url`).
+   * @default 2000
+   */
+  readonly commandTimeoutMs?: number;
+  /**
+   * Told about connection errors (commands fail on their own; this is for logs).
+   * @default - ignored
+   */
+  readonly onError?: (error: unknown) => void;
+}
+
+type ScriptReply = Array<number | string | null>;
+
+interface LimitCommands {
+  switchyardLimitAdmit(...args: string[]): Promise<ScriptReply>;
+  switchyardLimitSettle(...args: string[]): Promise<number>;
+  switchyardLimitUsage(...args: string[]): Promise<ScriptReply>;
+}
+
+const NO_LIMIT = '-1';
+
+class ValkeyTicket implements LimitTicket {
+  settled = false;
+
+  constructor(
+    readonly requestId: string,
+    readonly worstCaseCost: number,
+    readonly worstCaseTokens: number,
+    readonly id: string,
+    /** The member of the budget reservation sets: `<ticket>|<nano-USD>|<tokens>`. */
+    readonly reservation: string,
+    /** The settle script's KEYS (4 per scope that needs settling). */
+    readonly keys: readonly string[],
+    /** The settle script's per-scope ARGV (5 per scope). */
+    readonly scopeArgs: readonly string[],
+  ) {}
+}
+
+export class ValkeyLimitStore implements LimitStore {
+  private readonly client: Redis;
+  private readonly commands: LimitCommands;
+  private readonly ownsClient: boolean;
+  private readonly prefix: string;
+  private readonly inFlightTtlMs: string;
+  private readonly budgetIdleTtlMs: string;
+  /** Ticket ids are `<store instance>.<sequence>`: unique across replicas without coordination. */
+  private readonly instanceId = randomBytes(6).toString('base64url');
+  private nextTicket = 1;
+
+  constructor(props: ValkeyLimitStoreProps) {
+    if (props.client !== undefined) {
+      this.client = props.client;
+      this.ownsClient = false;
+    } else if (props.url !== undefined && props.url !== '') {
+      this.client = new Redis(props.url, {
+        commandTimeout: props.commandTimeoutMs ?? 2000,
+        maxRetriesPerRequest: 1,
+      });
+      this.ownsClient = true;
+    } else {
+      throw new Error('ValkeyLimitStore needs a url (redis://host:port) or a client');
+    }
+    const onError = props.onError;
+    this.client.on('error', (error: unknown) => onError?.(error));
+    this.prefix = props.keyPrefix ?? 'switchyard:';
+    this.inFlightTtlMs = String(Math.ceil(props.inFlightTtlMs ?? DEFAULT_IN_FLIGHT_TTL_MS));
+    this.budgetIdleTtlMs = String(Math.ceil(props.budgetIdleTtlMs ?? DEFAULT_BUDGET_IDLE_TTL_MS));
+    // defineCommand runs EVALSHA and falls back to EVAL when the server does not know the script yet.
+    this.client.defineCommand('switchyardLimitAdmit', { lua: ADMIT_SCRIPT });
+    this.client.defineCommand('switchyardLimitSettle', { lua: SETTLE_SCRIPT });
+    this.client.defineCommand('switchyardLimitUsage', { lua: USAGE_SCRIPT });
+    this.commands = this.client as unknown as LimitCommands;
+  }
+
+  async admit(request: AdmitRequest): Promise<AdmitDecision> {
+    assertAdmitRequest(request);
+    const nowMs = Math.floor(request.nowMs);
+    const cost = String(usdToNano(request.worstCaseCost));
+    const tokens = String(Math.ceil(request.worstCaseTokens));
+    const ticketId = `${this.instanceId}.${this.nextTicket++}`;
+    const keys: string[] = [];
+    const args: string[] = [String(nowMs), ticketId, cost, tokens, this.inFlightTtlMs, this.budgetIdleTtlMs];
+    const scopeIds: string[] = [];
+    const settleKeys: string[] = [];
+    const settleArgs: string[] = [];
+
+    for (const scope of request.scopes) {
+      const rpm = limitOf(scope.rpm);
+      const tpm = limitOf(scope.tpm);
+      const maxParallel = limitOf(scope.maxParallel);
+      const maxBudget = limitOf(scope.maxBudget);
+      const maxBudgetTokens = limitOf(scope.maxBudgetTokens);
+      const budgeted = maxBudget !== undefined || maxBudgetTokens !== undefined;
+      if (rpm === undefined && tpm === undefined && maxParallel === undefined && !budgeted) continue;
+      const names = this.keysOf(scope);
+      keys.push(names.rpm, names.tpm, names.parallel, names.spend, names.reservations);
+      const seedSpend = String(usdToNano(scope.knownSpend ?? 0));
+      const seedTokens = String(Math.ceil(scope.knownSpendTokens ?? 0));
+      args.push(
+        rpm === undefined ? NO_LIMIT : String(Math.floor(rpm)),
+        tpm === undefined ? NO_LIMIT : String(Math.floor(tpm)),
+        maxParallel === undefined ? NO_LIMIT : String(Math.floor(maxParallel)),
+        maxBudget === undefined ? NO_LIMIT : String(usdToNano(maxBudget)),
+        maxBudgetTokens === undefined ? NO_LIMIT : String(Math.floor(maxBudgetTokens)),
+        seedSpend,
+        seedTokens,
+      );
+      scopeIds.push(scope.id);
+      if (tpm !== undefined || maxParallel !== undefined || budgeted) {
+        settleKeys.push(names.tpm, names.parallel, names.spend, names.reservations);
+        settleArgs.push(
+          tpm === undefined ? '0' : '1',
+          maxParallel === undefined ? '0' : '1',
+          budgeted ? '1' : '0',
+          seedSpend,
+          seedTokens,
+        );
+      }
+    }
+
+    const ticket = new ValkeyTicket(
+      request.requestId,
+      request.worstCaseCost,
+      request.worstCaseTokens,
+      ticketId,
+      `${ticketId}|${cost}|${tokens}`,
+      settleKeys,
+      settleArgs,
+    );
+    if (keys.length === 0) return { admitted: true, ticket, headers: {} };
+
+    const reply = await this.commands.switchyardLimitAdmit(String(keys.length), ...keys, ...args);
+    const figures: WindowFigures = {
+      requestsLimit: Number(reply[1]),
+      requestsRemaining: Number(reply[2]),
+      requestsNewestMs: Number(reply[3]),
+      tokensLimit: Number(reply[4]),
+      tokensRemaining: Number(reply[5]),
+      tokensNewestSecond: Number(reply[6]),
+    };
+    if (reply[0] === 1) return { admitted: true, ticket, headers: windowHeaders(figures, nowMs, true) };
+    const failure = {
+      kind: String(reply[8]) as LimitKind,
+      limit: Number(reply[9]),
+      current: Number(reply[10]),
+      requested: Number(reply[11]),
+      retryMs: Number(reply[12]),
+    };
+    return rejectedDecision(scopeIds[Number(reply[7])] ?? '', failure, figures, nowMs);
+  }
+
+  /**
+   * One round trip. Idempotent per ticket in this process; a settle that fails is not retried (its slots and
+   * reservation expire after `inFlightTtlMs`, and the spend ledger still has the call's cost).
+   */
+  async settle(ticket: LimitTicket, actual: ActualUsage, nowMs: number): Promise<void> {
+    if (!(ticket instanceof ValkeyTicket)) throw new TypeError('the ticket was not issued by a ValkeyLimitStore');
+    assertActualUsage(actual);
+    if (ticket.settled) return;
+    ticket.settled = true;
+    if (ticket.keys.length === 0) return;
+    await this.commands.switchyardLimitSettle(
+      String(ticket.keys.length),
+      ...ticket.keys,
+      String(Math.floor(nowMs)),
+      ticket.id,
+      ticket.reservation,
+      String(usdToNano(actual.cost)),
+      String(Math.ceil(actual.tokens)),
+      this.budgetIdleTtlMs,
+      ...ticket.scopeArgs,
+    );
+  }
+
+  release(ticket: LimitTicket, nowMs: number): Promise<void> {
+    return this.settle(ticket, { cost: 0, tokens: 0 }, nowMs);
+  }
+
+  async usage(scope: Pick<LimitScope, 'id' | 'budgetPeriod'>, nowMs: number): Promise<ScopeUsage> {
+    const names = this.keysOf(scope);
+    const reply = await this.commands.switchyardLimitUsage(
+      '5',
+      names.rpm,
+      names.tpm,
+      names.parallel,
+      names.spend,
+      names.reservations,
+      String(Math.floor(nowMs)),
+    );
+    const spend = Number(reply[3]);
+    const spendTokens = Number(reply[5]);
+    return {
+      requests: Number(reply[0]),
+      tokens: Number(reply[1]),
+      inFlight: Number(reply[2]),
+      spend: spend < 0 ? undefined : nanoToUsd(spend),
+      reservedCost: nanoToUsd(Number(reply[4])),
+      spendTokens: spendTokens < 0 ? undefined : spendTokens,
+      reservedTokens: Number(reply[6]),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (!this.ownsClient) return;
+    if (this.client.status !== 'ready') {
+      this.client.disconnect();
+      return;
+    }
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  private keysOf(scope: Pick<LimitScope, 'id' | 'budgetPeriod'>): {
+    rpm: string;
+    tpm: string;
+    parallel: string;
+    spend: string;
+    reservations: string;
+  } {
+    const { prefix } = this;
+    const period = scope.budgetPeriod ? `@${scope.budgetPeriod}` : '';
+    return {
+      rpm: `${prefix}rpm:${scope.id}`,
+      tpm: `${prefix}tpm:${scope.id}`,
+      parallel: `${prefix}par:${scope.id}`,
+      spend: `${prefix}spend:${scope.id}${period}`,
+      reservations: `${prefix}resv:${scope.id}${period}`,
+    };
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * What only the Valkey store does: several replicas (separate clients) sharing one redis-server, slots of a
+ * crashed replica expiring, one round trip per call, and its key layout.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'iovalkey';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ValkeyLimitStore } from '../../../../gateway/tokenomics/limits';
+import type { AdmitDecision, LimitScope, ValkeyLimitStoreProps } from '../../../../gateway/tokenomics/limits';
+import { startRedisServer } from '../../../support/redis-server';
+import type { RedisServer } from '../../../support/redis-server';
+
+const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+
+let server: RedisServer;
+let raw: Redis;
+const stores: ValkeyLimitStore[] = [];
+
+function newPrefix(): string {
+  return `test:${randomBytes(6).toString('hex')}:`;
+}
+
+function replica(props: Omit<ValkeyLimitStoreProps, 'url'> = {}): ValkeyLimitStore {
+  const store = new ValkeyLimitStore({ url: server.url, ...props });
+  stores.push(store);
+  return store;
+}
+
+function admitOne(store: ValkeyLimitStore, scopes: readonly LimitScope[], nowMs: number, cost = 0): Promise<AdmitDecision> {
+  return store.admit({ scopes, nowMs, worstCaseCost: cost, worstCaseTokens: 10, requestId: 'req' });
+}
+
+async function evalshaCalls(): Promise<number> {
+  const stats = await raw.info('commandstats');
+  const match = /cmdstat_evalsha:calls=(\d+)/.exec(stats);
+  return match ? Number(match[1]) : 0;
+}
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  raw = new Redis(server.url);
+});
+
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+});
+
+afterAll(async () => {
+  await raw.quit();
+  await server.stop();
+});
+
+describe('ValkeyLimitStore across replicas', () => {
+  it('enforces one shared RPM exactly for two replicas (300 concurrent requests, limit 100)', async () => {
+    // GIVEN two gateway replicas, each with its own client, on one Valkey
+    const keyPrefix = newPrefix();
+    const first = replica({ keyPrefix });
+    const second = replica({ keyPrefix });
+    const key: LimitScope = { id: 'key:shared', rpm: 100 };
+
+    // WHEN 300 requests arrive at once, alternating between them
+    const decisions = await Promise.all(
+      Array.from({ length: 300 }, (_, index) => admitOne(index % 2 === 0 ? first : second, [key], T0 + index)),
+    );
+
+    // THEN exactly 100 are admitted in total
+    expect(decisions.filter((decision) => decision.admitted)).toHaveLength(100);
+    expect((await first.usage(key, T0 + 300)).requests).toBe(100);
+  });
+
+  it('never lets two replicas overshoot a budget together', async () => {
+    const keyPrefix = newPrefix();
+    const replicas = [replica({ keyPrefix }), replica({ keyPrefix }), replica({ keyPrefix })];
+    const key: LimitScope = { id: 'key:budget', maxBudget: 10 };
+    const decisions = await Promise.all(
+      Array.from({ length: 120 }, (_, index) => admitOne(replicas[index % 3]!, [key], T0, 0.3).then((decision) => ({ decision, index }))),
+    );
+    const admittedOnes = decisions.filter(({ decision }) => decision.admitted);
+    expect(admittedOnes).toHaveLength(33);
+
+    let expected = 0;
+    await Promise.all(
+      admittedOnes.map(({ decision, index }) => {
+        if (!decision.admitted) throw new Error('unreachable');
+        const cost = 0.01 * (index % 7);
+        expected += cost;
+        return replicas[index % 3]!.settle(decision.ticket, { cost, tokens: 5 }, T0 + 1);
+      }),
+    );
+    const usage = await replicas[0]!.usage(key, T0 + 1);
+    expect(usage.spend).toBeCloseTo(expected, 9);
+    expect(usage.reservedCost).toBe(0);
+    expect(usage.spendTokens).toBe(33 * 5);
+  });
+
+  it("expires a crashed replica's parallel slots and reservations after inFlightTtlMs", async () => {
+    // GIVEN a replica that admits and then dies without settling
+    const keyPrefix = newPrefix();
+    const crashed = replica({ keyPrefix, inFlightTtlMs: 60_000 });
+    const survivor = replica({ keyPrefix, inFlightTtlMs: 60_000 });
+    const key: LimitScope = { id: 'key:crash', maxParallel: 1, maxBudget: 1 };
+    expect((await admitOne(crashed, [key], T0, 0.9)).admitted).toBe(true);
+    await crashed.close();
+
+    // WHEN another replica asks before and after the TTL
+    const before = await admitOne(survivor, [key], T0 + 59_999, 0.9);
+    const after = await admitOne(survivor, [key], T0 + 60_000, 0.9);
+
+    // THEN the slot and the reservation are held until the TTL, then freed
+    expect(before).toMatchObject({ admitted: false, kind: 'parallel' });
+    expect(after.admitted).toBe(true);
+    expect((await survivor.usage(key, T0 + 60_000)).reservedCost).toBeCloseTo(0.9, 9);
+  });
+
+  it('lets Valkey drop an idle parallel-slot key by itself after the TTL (real time)', async () => {
+    const keyPrefix = newPrefix();
+    const store = replica({ keyPrefix, inFlightTtlMs: 300 });
+    const key: LimitScope = { id: 'key:ttl', maxParallel: 1 };
+    expect((await admitOne(store, [key], Date.now())).admitted).toBe(true);
+    expect(await raw.pttl(`${keyPrefix}par:key:ttl`)).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await raw.exists(`${keyPrefix}par:key:ttl`)).toBe(0);
+    expect((await admitOne(store, [key], Date.now())).admitted).toBe(true);
+  });
+});
+
+describe('ValkeyLimitStore on the wire', () => {
+  it('uses one script call per admit and one per settle', async () => {
+    const store = replica({ keyPrefix: newPrefix() });
+    const scopes: LimitScope[] = [
+      { id: 'key:rt', rpm: 100, tpm: 10_000, maxParallel: 10, maxBudget: 100 },
+      { id: 'user:rt', rpm: 100, maxBudget: 100 },
+      { id: 'team:rt', tpm: 100_000 },
+      { id: 'key:rt:model:gpt', rpm: 10 },
+    ];
+    const warmUp = await admitOne(store, scopes, T0, 0.1);
+    if (warmUp.admitted) await store.settle(warmUp.ticket, { cost: 0.1, tokens: 10 }, T0);
+
+    const before = await evalshaCalls();
+    const decision = await admitOne(store, scopes, T0 + 1, 0.1);
+    const afterAdmit = await evalshaCalls();
+    if (!decision.admitted) throw new Error('expected admission');
+    await store.settle(decision.ticket, { cost: 0.05, tokens: 20 }, T0 + 2);
+    const afterSettle = await evalshaCalls();
+
+    expect(afterAdmit - before).toBe(1);
+    expect(afterSettle - afterAdmit).toBe(1);
+  });
+
+  it('reloads its scripts when the server lost them (restart, SCRIPT FLUSH)', async () => {
+    const store = replica({ keyPrefix: newPrefix() });
+    const key: LimitScope = { id: 'key:flush', rpm: 5 };
+    expect((await admitOne(store, [key], T0)).admitted).toBe(true);
+    await raw.script('FLUSH');
+    expect((await admitOne(store, [key], T0 + 1)).admitted).toBe(true);
+    expect((await store.usage(key, T0 + 1)).requests).toBe(2);
+  });
+
+  it('keeps every key under its prefix, and the budget period in the spend key', async () => {
+    const keyPrefix = newPrefix();
+    const store = replica({ keyPrefix });
+    const key: LimitScope = {
+      id: 'key:layout',
+      rpm: 5,
+      tpm: 500,
+      maxParallel: 2,
+      maxBudget: 5,
+      knownSpend: 1.25,
+      budgetPeriod: '1767225600000',
+    };
+    const decision = await admitOne(store, [key], Date.now(), 0.5);
+    if (!decision.admitted) throw new Error('expected admission');
+    const keys = (await raw.keys(`${keyPrefix}*`)).sort();
+    expect(keys).toEqual([
+      `${keyPrefix}par:key:layout`,
+      `${keyPrefix}resv:key:layout@1767225600000`,
+      `${keyPrefix}rpm:key:layout`,
+      `${keyPrefix}spend:key:layout@1767225600000`,
+    ]);
+    expect(await raw.hgetall(`${keyPrefix}spend:key:layout@1767225600000`)).toEqual({
+      spend: '1250000000',
+      spend_tokens: '0',
+      reserved: '500000000',
+      reserved_tokens: '10',
+    });
+    await store.settle(decision.ticket, { cost: 0.25, tokens: 100 }, Date.now());
+    expect(await raw.exists(`${keyPrefix}tpm:key:layout`)).toBe(1);
+    expect(await raw.hget(`${keyPrefix}spend:key:layout@1767225600000`, 'spend')).toBe('1500000000');
+  });
+
+  it('fails the admit, rather than hanging, when Valkey is unreachable', async () => {
+    const port = await closedPort();
+    const store = new ValkeyLimitStore({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 500 });
+    stores.push(store);
+    const started = Date.now();
+    await expect(admitOne(store, [{ id: 'key:down', rpm: 1 }], T0)).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * A Valkey/Redis for integration tests: `VALKEY_URL` or `REDIS_URL` when set, otherwise a throwaway
+ * `valkey-server`/`redis-server` (from PATH) on 127.0.0.1 and a free port, without persistence, stopped by
+ * `stop()`. Tests sharing an external server should use their own key prefix.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+
+export interface RedisServer {
+  /** `redis://127.0.0.1:<port>` (or the URL from the environment). */
+  readonly url: string;
+  /** `true` when this helper started the server (so tests may, e.g., restart or flush it). */
+  readonly owned: boolean;
+  stop(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /**
+   * Where to look for `VALKEY_URL` / `REDIS_URL`.
+   * @default process.env
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Server binaries to try, in order.
+   * @default ['valkey-server', 'redis-server']
+   */
+  readonly binaries?: readonly string[];
+  /**
+   * How long to wait for the server to accept connections.
+   * @default 10_000
+   */
+  readonly startTimeoutMs?: number;
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const env = options.env ?? process.env;
+  const external = env.VALKEY_URL?.trim() || env.REDIS_URL?.trim();
+  if (external) return { url: external, owned: false, stop: () => Promise.resolve() };
+
+  const binaries = options.binaries ?? ['valkey-server', 'redis-server'];
+  const timeoutMs = options.startTimeoutMs ?? 10_000;
+  const failures: string[] = [];
+  for (const binary of binaries) {
+    // A free port can be taken between finding it and the server binding it: try a few.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const port = await freePort();
+      const started = await launch(binary, port, timeoutMs);
+      if (started.ok) return started.server;
+      failures.push(`${binary}: ${started.reason}`);
+      if (started.missing) break;
+    }
+  }
+  throw new Error(`could not start a Valkey/Redis server (set VALKEY_URL to use a running one): ${failures.join('; ')}`);
+}
+
+type Launch = { ok: true; server: RedisServer } | { ok: false; missing: boolean; reason: string };
+
+function launch(binary: string, port: number, timeoutMs: number): Promise<Launch> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      binary,
+      [
+        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+        '--loglevel', 'notice', '--dir', tmpdir(),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    let settled = false;
+    const finish = (result: Launch): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const ready = (): void => {
+      const killOnExit = (): void => {
+        child.kill('SIGKILL');
+      };
+      process.once('exit', killOnExit);
+      finish({
+        ok: true,
+        server: {
+          url: `redis://127.0.0.1:${port}`,
+          owned: true,
+          stop: async () => {
+            process.removeListener('exit', killOnExit);
+            await stopChild(child);
+          },
+        },
+      });
+    };
+    // The child's own log line, not a probe of the port: another server may already listen there.
+    const collect = (chunk: Buffer): void => {
+      output = (output + chunk.toString()).slice(-4000);
+      if (output.includes('Ready to accept connections')) ready();
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      finish({ ok: false, missing: error.code === 'ENOENT', reason: error.message });
+    });
+    child.once('exit', (code, signal) => {
+      finish({ ok: false, missing: false, reason: `exited (${code ?? signal}) before accepting connections: ${output.trim()}` });
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish({ ok: false, missing: false, reason: `did not accept connections within ${timeoutMs} ms` });
+    }, timeoutMs);
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import packageJson from '../package.json' with { type: 'json' };
 import { ConfigError, checkConfigFile, formatIssue, loadConfigFile } from './config';
 import type { LoadedConfig } from './config';
-import { KeyManagement, OrgManagement } from './admin';
+import { KeyManagement, OrgManagement, SpendReports } from './admin';
 import { GatewayAuthenticator } from './auth';
 import { createGatewayApp } from './http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from './routing';
@@ -150,6 +150,7 @@ async function serve(args: string[]): Promise<void> {
     version: VERSION,
     keys: () => keyManagement,
     org: () => orgManagement,
+    reports: () => databaseReady.then((opened) => (opened ? new SpendReports(opened) : undefined)),
     ...(ledger ? { spend: new SpendTracker(ledger) } : {}),
     readiness: () => ({
       ready: values['no-database'] === true || database !== undefined,

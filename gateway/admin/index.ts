@@ -29,3 +29,5 @@ export {
   userNewSchema,
   userUpdateSchema,
 } from './org-schemas';
+export { GROUP_BY, SpendReports, globalSpendReportQuerySchema, spendLogsQuerySchema, spendRangeQuerySchema } from './spend-reports';
+export type { GlobalSpendReportQuery, SpendLogsQuery } from './spend-reports';

@@ -7,7 +7,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { KeyManagement, OrgManagement } from '../admin';
+import type { KeyManagement, OrgManagement, SpendReports } from '../admin';
 import type { Authenticator } from '../auth';
 import type { ModelRouter } from '../routing';
 import type { SpendTracker } from '../tokenomics';
@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health-routes';
 import type { ReadinessReport } from './routes/health-routes';
 import { keyRoutes } from './routes/key-routes';
 import { orgRoutes } from './routes/org-routes';
+import { spendRoutes } from './routes/spend-routes';
 import { openAiRoutes } from './routes/openai-routes';
 
 /** 16 MiB: room for a few base64 images in one chat request. */
@@ -53,6 +54,11 @@ export interface GatewayAppOptions {
    */
   readonly org?: () => Promise<OrgManagement | undefined>;
   /**
+   * Spend reports, resolved once the database is open.
+   * @default - no database: the spend routes answer 503
+   */
+  readonly reports?: () => Promise<SpendReports | undefined>;
+  /**
    * Prices and records each finished call.
    * @default - calls are not recorded
    */
@@ -68,6 +74,7 @@ export function createGatewayApp({
   version = '0.0.0',
   keys = () => Promise.resolve(undefined),
   org = () => Promise.resolve(undefined),
+  reports = () => Promise.resolve(undefined),
   spend,
 }: GatewayAppOptions): FastifyInstance {
   // Fastify gets no logger: it would build a child logger for every request. The gateway logs failures
@@ -93,6 +100,7 @@ export function createGatewayApp({
     await api.register(openAiRoutes, { router, ...(spend ? { spend } : {}), ...(logger ? { logger } : {}) });
     await api.register(keyRoutes, { keys });
     await api.register(orgRoutes, { org });
+    await api.register(spendRoutes, { reports });
   });
   return app;
 }

@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { KeyManagement, OrgManagement } from '../../gateway/admin';
+import { KeyManagement, OrgManagement, SpendReports } from '../../gateway/admin';
 import { GatewayAuthenticator } from '../../gateway/auth';
 import { parseConfigText } from '../../gateway/config';
 import { createGatewayApp } from '../../gateway/http';
@@ -52,6 +52,7 @@ export function buildGateway(
     router,
     authenticator,
     keys: () => Promise.resolve(keys),
+    reports: () => Promise.resolve(database ? new SpendReports(database) : undefined),
     org: () => Promise.resolve(database && keys ? new OrgManagement(database, keys, now ? () => new Date(now()) : undefined) : undefined),
     ...(options.ledger ? { spend: new SpendTracker(options.ledger) } : {}),
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),

@@ -159,3 +159,31 @@ describe('the ledger', () => {
     expect(rows[0]?.spend).toBe(0.25);
   });
 });
+
+describe('spend reports', () => {
+  it('reports per team and model, per tag, and the logs of one key', async () => {
+    await database.query(`INSERT INTO teams (team_id) VALUES ('t-report') ON CONFLICT DO NOTHING`);
+    const { key } = (await app.inject({ method: 'POST', url: '/key/generate', headers: admin, payload: { team_id: 't-report' } })).json();
+    await chat(key, 'priced', { metadata: { tags: ['report-tag'] } });
+    await chat(key, 'priced', { metadata: { tags: ['report-tag'] } });
+    await ledger.flush();
+    const today = new Date().toISOString().slice(0, 10);
+
+    const report = (await app.inject({ url: `/global/spend/report?group_by=team&start_date=${today}&end_date=${today}`, headers: admin })).json();
+    const team = report[0].teams.find((entry: { team: string }) => entry.team === 't-report');
+    expect(report[0].group_by_day).toBe(today);
+    expect(team).toMatchObject({ requests: 2, total_tokens: 2 * (PROMPT_TOKENS + COMPLETION_TOKENS) });
+    expect(team.total_spend).toBeCloseTo(2 * PRICED_COST, 12);
+    expect(team.metadata).toEqual([{ model: 'priced', spend: expect.closeTo(2 * PRICED_COST, 12), total_tokens: 18, requests: 2 }]);
+
+    const tags = (await app.inject({ url: '/spend/tags', headers: admin })).json();
+    expect(tags).toContainEqual({ individual_request_tag: 'report-tag', log_count: 2, total_spend: expect.closeTo(2 * PRICED_COST, 12) });
+
+    const logs = (await app.inject({ url: `/spend/logs?api_key=${key}`, headers: admin })).json();
+    expect(logs).toHaveLength(2);
+    expect(logs.every((log: { team_id: string; model_group: string }) => log.team_id === 't-report' && log.model_group === 'priced')).toBe(true);
+
+    const beforeToday = (await app.inject({ url: '/global/spend/report?group_by=model&end_date=2000-01-01', headers: admin })).json();
+    expect(beforeToday).toEqual([]);
+  });
+});

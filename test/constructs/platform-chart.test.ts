@@ -1,0 +1,121 @@
+import { Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+
+import { PlatformChart, parseCpu, parseSize } from '../../constructs/platform-chart';
+import type { PlatformSettingsInput } from '../../constructs/platform-settings';
+import { ENVIRONMENTS, loadPlatformSettings } from '../../stacks/settings';
+import { objectsOf, onlyObject, validationReport } from './support/manifests';
+import type { Manifest } from './support/manifests';
+
+/** Renders one environment from its stack file. */
+function renderEnvironment(environment: string): { chart: PlatformChart; manifest: Manifest } {
+  const chart = new PlatformChart(Testing.app(), 'switchyard', { settings: loadPlatformSettings(environment) });
+  return { chart, manifest: Testing.synth(chart) };
+}
+
+const MINIMAL: PlatformSettingsInput = {
+  namespace: 'llm',
+  gateway: { image: 'switchyard-gateway:0.1.0', models: [{ name: 'a', model: 'openai/a' }] },
+};
+
+describe('PlatformChart environments', () => {
+  it.each(ENVIRONMENTS)('renders %s from its stack file, every object valid (schemas, Pod Security, references, selectors)', (environment) => {
+    // GIVEN / WHEN
+    const { chart, manifest } = renderEnvironment(environment);
+
+    // THEN
+    expect(manifest).toMatchSnapshot();
+    const report = validationReport(manifest, {
+      defaultNamespace: chart.settings.namespace,
+      externalNames: chart.externalReferences,
+      externalPods: chart.externalPods,
+    });
+    expect(report).toBe('no manifest issues');
+  });
+
+  it('dev: one gateway replica, a small Postgres, standalone Valkey, no GPU', () => {
+    // WHEN
+    const { manifest } = renderEnvironment('dev');
+
+    // THEN
+    expect(objectsOf(manifest, 'Deployment', 'switchyard-gateway')[0]?.spec.replicas).toBe(1);
+    expect(objectsOf(manifest, 'HorizontalPodAutoscaler')).toEqual([]);
+    expect(onlyObject(manifest, 'Cluster').spec.instances).toBe(1);
+    expect(objectsOf(manifest, 'Pooler')).toEqual([]);
+    expect(onlyObject(manifest, 'StatefulSet').spec.replicas).toBe(1);
+    expect(JSON.stringify(manifest)).not.toContain('nvidia.com/gpu');
+    expect(objectsOf(manifest, 'ExternalSecret')).toEqual([]);
+  });
+
+  it('prod: HA everywhere and GPU vLLM behind an InferencePool the gateway routes to', () => {
+    // WHEN
+    const { chart, manifest } = renderEnvironment('prod');
+
+    // THEN
+    expect(onlyObject(manifest, 'HorizontalPodAutoscaler').spec).toEqual(expect.objectContaining({ minReplicas: 3, maxReplicas: 12 }));
+    expect(onlyObject(manifest, 'Cluster').spec.instances).toBe(3);
+    expect(onlyObject(manifest, 'Pooler').spec.instances).toBe(2);
+    expect(onlyObject(manifest, 'ScheduledBackup').spec.method).toBe('plugin');
+    expect(onlyObject(manifest, 'StatefulSet').spec.replicas).toBe(3);
+    expect(onlyObject(manifest, 'InferencePool').metadata.name).toBe('switchyard-llama-3-1-8b-pool');
+    expect(chart.gateway.config.text).toContain('      model: hosted_vllm/llama-3.1-8b-instruct\n      api_base: http://inference-gateway.switchyard.svc/v1\n');
+    expect(objectsOf(manifest, 'ExternalSecret').map((secret) => secret.metadata.name)).toEqual([
+      'switchyard-master-key',
+      'switchyard-salt-key',
+      'switchyard-provider-keys',
+      'switchyard-valkey',
+      'switchyard-hf-token',
+    ]);
+    expect(chart.externalReferences).toEqual({ secrets: [], secretStores: [], clusterSecretStores: ['vault'] });
+  });
+
+  it('names objects after the chart, without hashes', () => {
+    const { manifest } = renderEnvironment('dev');
+    expect(manifest.map((object) => `${object.kind}/${object.metadata.name}`)).toContain('Deployment/switchyard-gateway');
+    expect(manifest.map((object) => `${object.kind}/${object.metadata.name}`)).toContain('Service/switchyard-gateway');
+  });
+
+  it('creates the namespace with the restricted Pod Security Standard enforced', () => {
+    const chart = new PlatformChart(Testing.app(), 'switchyard', { settings: MINIMAL });
+    const namespace = onlyObject(Testing.synth(chart), 'Namespace');
+    expect(namespace.metadata).toEqual({
+      name: 'llm',
+      labels: {
+        'app.kubernetes.io/part-of': 'switchyard',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/warn': 'restricted',
+      },
+    });
+  });
+
+  it('fails when the model list is bad, with the models.yaml line and field', () => {
+    const settings = { ...MINIMAL, gateway: { ...MINIMAL.gateway, models: [{ name: 'gpt', model: 'gpt-4o' }] } };
+    expect(() => new PlatformChart(Testing.app(), 'switchyard', { settings })).toThrow(/models\.yaml:\d+:\d+ model_list\[0\]\.litellm_params\.model: must be provider\/model/);
+  });
+
+  it('fails when a Secret key is referenced twice with different remote settings', () => {
+    const settings: PlatformSettingsInput = {
+      ...MINIMAL,
+      secrets: { storeName: 'vault' },
+      gateway: {
+        ...MINIMAL.gateway,
+        masterKey: { secret: 'keys', key: 'MASTER', remoteKey: 'a' },
+        saltKey: { secret: 'keys', key: 'MASTER', remoteKey: 'b' },
+      },
+    };
+    expect(() => new PlatformChart(Testing.app(), 'switchyard', { settings })).toThrow('secret keys key MASTER is referenced twice with different remote settings');
+  });
+
+  it('fails when a setting is unknown', () => {
+    const settings = { ...MINIMAL, gateway: { ...MINIMAL.gateway, replica: 2 } } as unknown as PlatformSettingsInput;
+    expect(() => new PlatformChart(Testing.app(), 'switchyard', { settings })).toThrow(/replica/);
+  });
+});
+
+describe('quantities', () => {
+  it('parses CPU and sizes the way Kubernetes writes them', () => {
+    expect([parseCpu('250m').amount, parseCpu('2').amount, parseCpu('0.5').amount]).toEqual(['250m', '2000m', '500m']);
+    expect([parseSize('512Mi').toMebibytes(), parseSize('10Gi').toMebibytes(), parseSize('1Ti').toGibibytes()]).toEqual([512, 10240, 1024]);
+  });
+});

@@ -79,6 +79,7 @@ function secretReferences(settings: PlatformSettings): { ref: SecretKeySettings;
   };
   add(settings.gateway.masterKey);
   add(settings.gateway.saltKey);
+  add(settings.gateway.oidcClientSecret);
   for (const key of settings.gateway.providerKeys) add(key);
   if (settings.database?.type === 'cloudnative-pg') {
     add(settings.database.backup?.accessKeyId);
@@ -349,6 +350,7 @@ export class PlatformChart extends Chart {
     const env: Record<string, kplus.EnvValue> = {};
     for (const [name, value] of Object.entries(gateway.env ?? {})) env[name] = kplus.EnvValue.fromValue(value);
     for (const key of gateway.providerKeys) env[key.env ?? key.key] = kplus.EnvValue.fromSecretValue(this.secretValue(key));
+    if (gateway.oidcClientSecret) env.GENERIC_CLIENT_SECRET = kplus.EnvValue.fromSecretValue(this.secretValue(gateway.oidcClientSecret));
     let result: Gateway;
     try {
       result = this.newGateway(settings, env, database, cache);

@@ -87,6 +87,8 @@ const gatewaySettingsSchema = z.strictObject({
   generalSettings: looseMap.optional(),
   masterKey: secretKeySettingsSchema.optional(),
   saltKey: secretKeySettingsSchema.optional(),
+  /** The OIDC client secret for SSO (exposed as GENERIC_CLIENT_SECRET, LiteLLM's name). */
+  oidcClientSecret: secretKeySettingsSchema.optional(),
   providerKeys: z.array(providerKeySettingsSchema).default([]),
   /** Plain (non-secret) environment variables. */
   env: stringMap.optional(),

@@ -62,6 +62,7 @@ describe('PlatformChart environments', () => {
     expect(objectsOf(manifest, 'ExternalSecret').map((secret) => secret.metadata.name)).toEqual([
       'switchyard-master-key',
       'switchyard-salt-key',
+      'switchyard-oidc',
       'switchyard-provider-keys',
       'switchyard-valkey',
       'switchyard-hf-token',
@@ -117,5 +118,21 @@ describe('quantities', () => {
   it('parses CPU and sizes the way Kubernetes writes them', () => {
     expect([parseCpu('250m').amount, parseCpu('2').amount, parseCpu('0.5').amount]).toEqual(['250m', '2000m', '500m']);
     expect([parseSize('512Mi').toMebibytes(), parseSize('10Gi').toMebibytes(), parseSize('1Ti').toGibibytes()]).toEqual([512, 10240, 1024]);
+  });
+});
+
+describe('oidc client secret', () => {
+  it('is synced by External Secrets and reaches the gateway as GENERIC_CLIENT_SECRET, never as a value', async () => {
+    // GIVEN the prod settings, which name an OIDC client secret in Vault
+    const settings = loadPlatformSettings('prod');
+    // WHEN the platform is synthesized
+    const chart = new PlatformChart(Testing.app(), 'switchyard', { settings });
+    const objects = Testing.synth(chart) as { kind: string; metadata: { name: string }; spec?: Record<string, unknown> }[];
+    // THEN an ExternalSecret creates the Secret and the gateway reads it by reference
+    const externalSecret = objects.find((object) => object.kind === 'ExternalSecret' && JSON.stringify(object).includes('switchyard/oidc'));
+    expect(externalSecret).toBeDefined();
+    const gateway = objects.find((object) => object.kind === 'Deployment' && JSON.stringify(object).includes('GENERIC_CLIENT_SECRET'));
+    const env = JSON.stringify(gateway);
+    expect(env).toContain('"secretKeyRef":{"key":"client_secret","name":"switchyard-oidc"}');
   });
 });

@@ -193,8 +193,10 @@ export function limitOf(value: number | null | undefined): number | undefined {
   return typeof value === 'number' && value >= 0 && Number.isFinite(value) ? value : undefined;
 }
 
-export function hasBudget(scope: LimitScope): boolean {
-  return limitOf(scope.maxBudget) !== undefined || limitOf(scope.maxBudgetTokens) !== undefined;
+/** A count limit (requests, tokens, slots): `limitOf`, rounded down to a whole number. */
+export function wholeLimitOf(value: number | null | undefined): number | undefined {
+  const limit = limitOf(value);
+  return limit === undefined ? undefined : Math.floor(limit);
 }
 
 /** Throws on inputs that would corrupt counters; cheap enough for the hot path. */

@@ -14,6 +14,7 @@ import {
   limitOf,
   nanoToUsd,
   usdToNano,
+  wholeLimitOf,
 } from './limit-store';
 import type {
   ActualUsage,
@@ -233,11 +234,11 @@ export class MemoryLimitStore implements LimitStore {
     // Phase 1: check every limit of every scope.
     for (let index = 0; index < scopes.length; index++) {
       const scope = scopes[index]!;
-      const rpm = limitOf(scope.rpm);
-      const tpm = limitOf(scope.tpm);
-      const maxParallel = limitOf(scope.maxParallel);
+      const rpm = wholeLimitOf(scope.rpm);
+      const tpm = wholeLimitOf(scope.tpm);
+      const maxParallel = wholeLimitOf(scope.maxParallel);
       const maxBudget = limitOf(scope.maxBudget);
-      const maxBudgetTokens = limitOf(scope.maxBudgetTokens);
+      const maxBudgetTokens = wholeLimitOf(scope.maxBudgetTokens);
       if (rpm === undefined && tpm === undefined && maxParallel === undefined && maxBudget === undefined && maxBudgetTokens === undefined) {
         continue;
       }

@@ -20,6 +20,7 @@ import {
   limitOf,
   nanoToUsd,
   usdToNano,
+  wholeLimitOf,
 } from './limit-store';
 import type {
   ActualUsage,
@@ -80,11 +81,9 @@ class ValkeyTicket implements LimitTicket {
     readonly worstCaseCost: number,
     readonly worstCaseTokens: number,
     readonly id: string,
-    /** The member of the budget reservation sets: `<ticket>|<nano-USD>|<tokens>`. */
-    readonly reservation: string,
-    /** The settle script's KEYS (4 per scope that needs settling). */
+    /** The settle script's KEYS (3 per scope that needs settling). */
     readonly keys: readonly string[],
-    /** The settle script's per-scope ARGV (5 per scope). */
+    /** The settle script's per-scope ARGV (1 per scope). */
     readonly scopeArgs: readonly string[],
   ) {}
 }
@@ -138,36 +137,29 @@ export class ValkeyLimitStore implements LimitStore {
     const settleArgs: string[] = [];
 
     for (const scope of request.scopes) {
-      const rpm = limitOf(scope.rpm);
-      const tpm = limitOf(scope.tpm);
-      const maxParallel = limitOf(scope.maxParallel);
+      const rpm = wholeLimitOf(scope.rpm);
+      const tpm = wholeLimitOf(scope.tpm);
+      const maxParallel = wholeLimitOf(scope.maxParallel);
       const maxBudget = limitOf(scope.maxBudget);
-      const maxBudgetTokens = limitOf(scope.maxBudgetTokens);
+      const maxBudgetTokens = wholeLimitOf(scope.maxBudgetTokens);
       const budgeted = maxBudget !== undefined || maxBudgetTokens !== undefined;
       if (rpm === undefined && tpm === undefined && maxParallel === undefined && !budgeted) continue;
-      const names = this.keysOf(scope);
-      keys.push(names.rpm, names.tpm, names.parallel, names.spend, names.reservations);
-      const seedSpend = String(usdToNano(scope.knownSpend ?? 0));
-      const seedTokens = String(Math.ceil(scope.knownSpendTokens ?? 0));
+      const { prefix } = this;
+      const tpmKey = `${prefix}tpm:${scope.id}`;
+      const parallelKey = `${prefix}par:${scope.id}`;
+      const spendKey = this.spendKeyOf(scope);
+      keys.push(`${prefix}rpm:${scope.id}`, tpmKey, parallelKey, spendKey);
+      const seeds = `${usdToNano(scope.knownSpend ?? 0)} ${Math.ceil(scope.knownSpendTokens ?? 0)}`;
       args.push(
-        rpm === undefined ? NO_LIMIT : String(Math.floor(rpm)),
-        tpm === undefined ? NO_LIMIT : String(Math.floor(tpm)),
-        maxParallel === undefined ? NO_LIMIT : String(Math.floor(maxParallel)),
-        maxBudget === undefined ? NO_LIMIT : String(usdToNano(maxBudget)),
-        maxBudgetTokens === undefined ? NO_LIMIT : String(Math.floor(maxBudgetTokens)),
-        seedSpend,
-        seedTokens,
+        `${rpm === undefined ? NO_LIMIT : rpm} ${tpm === undefined ? NO_LIMIT : tpm} ` +
+          `${maxParallel === undefined ? NO_LIMIT : maxParallel} ` +
+          `${maxBudget === undefined ? NO_LIMIT : usdToNano(maxBudget)} ` +
+          `${maxBudgetTokens === undefined ? NO_LIMIT : maxBudgetTokens} ${seeds}`,
       );
       scopeIds.push(scope.id);
       if (tpm !== undefined || maxParallel !== undefined || budgeted) {
-        settleKeys.push(names.tpm, names.parallel, names.spend, names.reservations);
-        settleArgs.push(
-          tpm === undefined ? '0' : '1',
-          maxParallel === undefined ? '0' : '1',
-          budgeted ? '1' : '0',
-          seedSpend,
-          seedTokens,
-        );
+        settleKeys.push(tpmKey, parallelKey, spendKey);
+        settleArgs.push(`${tpm === undefined ? 0 : 1}${maxParallel === undefined ? 0 : 1}${budgeted ? 1 : 0} ${seeds}`);
       }
     }
 
@@ -176,7 +168,6 @@ export class ValkeyLimitStore implements LimitStore {
       request.worstCaseCost,
       request.worstCaseTokens,
       ticketId,
-      `${ticketId}|${cost}|${tokens}`,
       settleKeys,
       settleArgs,
     );
@@ -217,7 +208,6 @@ export class ValkeyLimitStore implements LimitStore {
       ...ticket.keys,
       String(Math.floor(nowMs)),
       ticket.id,
-      ticket.reservation,
       String(usdToNano(actual.cost)),
       String(Math.ceil(actual.tokens)),
       this.budgetIdleTtlMs,
@@ -230,14 +220,13 @@ export class ValkeyLimitStore implements LimitStore {
   }
 
   async usage(scope: Pick<LimitScope, 'id' | 'budgetPeriod'>, nowMs: number): Promise<ScopeUsage> {
-    const names = this.keysOf(scope);
+    const { prefix } = this;
     const reply = await this.commands.switchyardLimitUsage(
-      '5',
-      names.rpm,
-      names.tpm,
-      names.parallel,
-      names.spend,
-      names.reservations,
+      '4',
+      `${prefix}rpm:${scope.id}`,
+      `${prefix}tpm:${scope.id}`,
+      `${prefix}par:${scope.id}`,
+      this.spendKeyOf(scope),
       String(Math.floor(nowMs)),
     );
     const spend = Number(reply[3]);
@@ -266,21 +255,8 @@ export class ValkeyLimitStore implements LimitStore {
     }
   }
 
-  private keysOf(scope: Pick<LimitScope, 'id' | 'budgetPeriod'>): {
-    rpm: string;
-    tpm: string;
-    parallel: string;
-    spend: string;
-    reservations: string;
-  } {
-    const { prefix } = this;
-    const period = scope.budgetPeriod ? `@${scope.budgetPeriod}` : '';
-    return {
-      rpm: `${prefix}rpm:${scope.id}`,
-      tpm: `${prefix}tpm:${scope.id}`,
-      parallel: `${prefix}par:${scope.id}`,
-      spend: `${prefix}spend:${scope.id}${period}`,
-      reservations: `${prefix}resv:${scope.id}${period}`,
-    };
+  /** The spend counter's key carries the budget period, so a reset starts a new counter. */
+  private spendKeyOf(scope: Pick<LimitScope, 'id' | 'budgetPeriod'>): string {
+    return scope.budgetPeriod ? `${this.prefix}spend:${scope.id}@${scope.budgetPeriod}` : `${this.prefix}spend:${scope.id}`;
   }
 }

@@ -129,6 +129,14 @@ describe.each(kinds)('$name', (kind) => {
     });
   });
 
+  it('rounds fractional count limits down, in both stores alike', async () => {
+    const store = open();
+    const key: LimitScope = { id: 'key:fraction', rpm: 2.5, maxParallel: 1.9 };
+    admitted(await store.admit(request([{ id: 'key:fraction', rpm: 2.5 }], T0)));
+    admitted(await store.admit(request([key], T0)));
+    expect(rejected(await store.admit(request([key], T0)))).toMatchObject({ kind: 'rpm', limit: 2 });
+  });
+
   describe('tpm', () => {
     it('pre-checks the tokens of the window and counts actual tokens at settle', async () => {
       // GIVEN

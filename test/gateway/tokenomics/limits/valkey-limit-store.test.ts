@@ -175,19 +175,23 @@ describe('ValkeyLimitStore on the wire', () => {
     const keys = (await raw.keys(`${keyPrefix}*`)).sort();
     expect(keys).toEqual([
       `${keyPrefix}par:key:layout`,
-      `${keyPrefix}resv:key:layout@1767225600000`,
       `${keyPrefix}rpm:key:layout`,
       `${keyPrefix}spend:key:layout@1767225600000`,
     ]);
-    expect(await raw.hgetall(`${keyPrefix}spend:key:layout@1767225600000`)).toEqual({
-      spend: '1250000000',
-      spend_tokens: '0',
-      reserved: '500000000',
-      reserved_tokens: '10',
-    });
+    const spend = await raw.hgetall(`${keyPrefix}spend:key:layout@1767225600000`);
+    expect(spend).toMatchObject({ spend: '1250000000', spend_tokens: '0', reserved: '500000000', reserved_tokens: '10' });
+    const reservations = Object.entries(spend).filter(([field]) => field.startsWith('r:'));
+    expect(reservations).toHaveLength(1);
+    expect(reservations[0]![1]).toMatch(/^500000000\|10\|\d+$/);
     await store.settle(decision.ticket, { cost: 0.25, tokens: 100 }, Date.now());
     expect(await raw.exists(`${keyPrefix}tpm:key:layout`)).toBe(1);
-    expect(await raw.hget(`${keyPrefix}spend:key:layout@1767225600000`, 'spend')).toBe('1500000000');
+    expect(await raw.hgetall(`${keyPrefix}spend:key:layout@1767225600000`)).toMatchObject({
+      spend: '1500000000',
+      spend_tokens: '100',
+      reserved: '0',
+      reserved_tokens: '0',
+    });
+    expect(Object.keys(await raw.hgetall(`${keyPrefix}spend:key:layout@1767225600000`)).filter((field) => field.startsWith('r:'))).toEqual([]);
   });
 
   it('fails the admit, rather than hanging, when Valkey is unreachable', async () => {

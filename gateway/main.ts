@@ -17,7 +17,8 @@ import { GatewayAuthenticator } from './auth';
 import { createGatewayApp } from './http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from './routing';
 import { KeyRepository, migrate, openDatabase } from './storage';
-import { SpendLedger, SpendTracker } from './tokenomics';
+import { Admission, SpendLedger, SpendTracker, createLimitStore, priceOfDeployment, valkeyUrlFromEnvironment } from './tokenomics';
+import type { ModelPrice } from './tokenomics';
 import type { Database } from './storage';
 
 const startedAt = performance.now();
@@ -142,6 +143,22 @@ async function serve(args: string[]): Promise<void> {
 
   const client = new UpstreamClient();
   const registry = new ModelRegistry(loaded.deployments);
+  // Limits are shared by every replica through Valkey when one is configured (VALKEY_URL, REDIS_URL or
+  // REDIS_HOST/REDIS_PORT/REDIS_PASSWORD), else kept in this process.
+  const valkeyUrl = valkeyUrlFromEnvironment(env);
+  const limitStore = createLimitStore({
+    ...(valkeyUrl ? { valkeyUrl } : {}),
+    onError: (error) => logger.warn({ err: error }, 'limit store error'),
+  });
+  const groupPrices = new Map<string, ModelPrice | undefined>();
+  const priceOfGroup = (modelGroup: string): ModelPrice | undefined => {
+    if (!groupPrices.has(modelGroup)) {
+      const prices = registry.group(modelGroup).map(priceOfDeployment).filter((price) => price !== undefined);
+      groupPrices.set(modelGroup, prices.sort((a, b) => b.outputPerToken + b.inputPerToken - (a.outputPerToken + a.inputPerToken))[0]);
+    }
+    return groupPrices.get(modelGroup);
+  };
+  const admission = new Admission({ store: limitStore, priceOfGroup });
   const router = new ModelRouter({ registry, client, settings: loaded.settings });
   const app = createGatewayApp({
     router,
@@ -152,6 +169,7 @@ async function serve(args: string[]): Promise<void> {
     org: () => orgManagement,
     reports: () => databaseReady.then((opened) => (opened ? new SpendReports(opened) : undefined)),
     ...(ledger ? { spend: new SpendTracker(ledger) } : {}),
+    admission,
     readiness: () => ({
       ready: values['no-database'] === true || database !== undefined,
       details: { db: values['no-database'] ? 'disabled' : database ? 'connected' : 'connecting' },
@@ -170,6 +188,7 @@ async function serve(args: string[]): Promise<void> {
       .close()
       .then(() => client.close())
       .then(() => ledger?.stop())
+      .then(() => limitStore.close())
       .then(() => databaseReady)
       .then((opened) => opened?.close())
       .then(() => process.exit(0))
@@ -184,6 +203,7 @@ async function serve(args: string[]): Promise<void> {
   const address = await app.listen({ port, host });
   logger.info(
     {
+      limits: valkeyUrl ? 'valkey' : 'memory',
       address,
       config: configPath,
       models: registry.modelNames(),

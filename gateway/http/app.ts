@@ -10,7 +10,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { KeyManagement, OrgManagement, SpendReports } from '../admin';
 import type { Authenticator } from '../auth';
 import type { ModelRouter } from '../routing';
-import type { SpendTracker } from '../tokenomics';
+import type { Admission, SpendTracker } from '../tokenomics';
 import { createErrorHandler, notFoundHandler } from './error-handler';
 import { authPlugin } from './middleware/auth';
 import { healthRoutes } from './routes/health-routes';
@@ -63,6 +63,11 @@ export interface GatewayAppOptions {
    * @default - calls are not recorded
    */
   readonly spend?: SpendTracker;
+  /**
+   * Rate limits and budgets on the request path.
+   * @default - no limits
+   */
+  readonly admission?: Admission;
 }
 
 export function createGatewayApp({
@@ -76,6 +81,7 @@ export function createGatewayApp({
   org = () => Promise.resolve(undefined),
   reports = () => Promise.resolve(undefined),
   spend,
+  admission,
 }: GatewayAppOptions): FastifyInstance {
   // Fastify gets no logger: it would build a child logger for every request. The gateway logs failures
   // itself (error handler, stream failures), with the call id.
@@ -97,7 +103,7 @@ export function createGatewayApp({
   void app.register(healthRoutes, { readiness, version });
   void app.register(async (api) => {
     await api.register(authPlugin, { authenticator });
-    await api.register(openAiRoutes, { router, ...(spend ? { spend } : {}), ...(logger ? { logger } : {}) });
+    await api.register(openAiRoutes, { router, ...(spend ? { spend } : {}), ...(logger ? { logger } : {}), ...(admission ? { admission } : {}) });
     await api.register(keyRoutes, { keys });
     await api.register(orgRoutes, { org });
     await api.register(spendRoutes, { reports });

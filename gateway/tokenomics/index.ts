@@ -8,3 +8,7 @@ export { SpendLedger } from './spend-ledger';
 export type { SpendLedgerOptions, SpendRecord } from './spend-ledger';
 export { SpendTracker } from './spend-tracker';
 export type { CompletedCall } from './spend-tracker';
+export { Admission } from './admission';
+export type { AdmissionOptions, AdmissionRequest, Admitted } from './admission';
+export { createLimitStore, valkeyUrlFromEnvironment } from './limits';
+export type { LimitStore } from './limits';

@@ -11,8 +11,8 @@ import { createGatewayApp } from '../../gateway/http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from '../../gateway/routing';
 import { KeyRepository } from '../../gateway/storage';
 import type { Database } from '../../gateway/storage';
-import { SpendTracker } from '../../gateway/tokenomics';
-import type { SpendLedger } from '../../gateway/tokenomics';
+import { Admission, SpendTracker, priceOfDeployment } from '../../gateway/tokenomics';
+import type { LimitStore, SpendLedger } from '../../gateway/tokenomics';
 
 export interface RunningGateway {
   readonly url: string;
@@ -28,6 +28,8 @@ export interface GatewayHarnessOptions {
   readonly database?: Database;
   /** Records each call's spend. */
   readonly ledger?: SpendLedger;
+  /** Enforces rate limits and budgets with this store. */
+  readonly limits?: LimitStore;
   /** The clock the authenticator and key service use. */
   readonly now?: () => number;
 }
@@ -55,9 +57,23 @@ export function buildGateway(
     reports: () => Promise.resolve(database ? new SpendReports(database) : undefined),
     org: () => Promise.resolve(database && keys ? new OrgManagement(database, keys, now ? () => new Date(now()) : undefined) : undefined),
     ...(options.ledger ? { spend: new SpendTracker(options.ledger) } : {}),
+    ...(options.limits ? { admission: admissionFor(options.limits, router) } : {}),
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
   });
   return { app, client, authenticator };
+}
+
+/** Admission priced like main.ts: the most expensive deployment of the group. */
+function admissionFor(store: LimitStore, router: ModelRouter): Admission {
+  return new Admission({
+    store,
+    priceOfGroup: (group) =>
+      router.registry
+        .group(group)
+        .map(priceOfDeployment)
+        .filter((price) => price !== undefined)
+        .sort((a, b) => b.outputPerToken + b.inputPerToken - (a.outputPerToken + a.inputPerToken))[0],
+  });
 }
 
 export async function startGateway(configText: string, options: GatewayHarnessOptions = {}): Promise<RunningGateway> {

@@ -10,7 +10,7 @@ import { NotFoundError } from '../../errors';
 import { chatCompletionRequestSchema, completionRequestSchema, embeddingRequestSchema } from '../../openai';
 import type { CompletionUsage } from '../../openai';
 import type { CallInfo, CallOptions, CallResult, ModelRouter } from '../../routing';
-import type { CompletedCall, SpendTracker } from '../../tokenomics';
+import type { Admission, AdmissionRequest, CompletedCall, SpendTracker } from '../../tokenomics';
 import { writeSseStream } from '../sse-writer';
 
 export interface OpenAiRoutesOptions {
@@ -22,11 +22,16 @@ export interface OpenAiRoutesOptions {
   readonly spend?: SpendTracker;
   /** Where failures after a stream started are reported. */
   readonly logger?: FastifyBaseLogger;
+  /**
+   * Rate limits and budgets, checked before each call and settled after it.
+   * @default - no limits
+   */
+  readonly admission?: Admission;
 }
 
 type CallType = CompletedCall['callType'];
 
-interface RequestFacts {
+interface RequestFacts extends AdmissionRequest {
   readonly model: string;
   readonly user?: string | null;
   readonly metadata?: Record<string, unknown> | null;
@@ -63,10 +68,10 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
   body: Body,
   includeUsage: boolean,
   callType: CallType,
-  spend: SpendTracker | undefined,
-  logger: FastifyBaseLogger | undefined,
+  services: { spend?: SpendTracker | undefined; logger?: FastifyBaseLogger | undefined; admission?: Admission | undefined },
   call: (body: Body, options: CallOptions) => Promise<CallResult<Response, Chunk>>,
 ): Promise<Response | undefined> {
+  const { spend, logger, admission } = services;
   const startedAt = new Date();
   const model = resolveModelForPrincipal(request.principal, body.model);
   const callBody = model === body.model ? body : { ...body, model };
@@ -81,10 +86,18 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
     });
     signal = controller.signal;
   }
-  const result = await call(callBody, signal ? { callId: request.id, signal } : { callId: request.id });
+  const admitted = admission ? await admission.admit(request.principal, callBody, request.id) : undefined;
+  let result: CallResult<Response, Chunk>;
+  try {
+    result = await call(callBody, signal ? { callId: request.id, signal } : { callId: request.id });
+  } catch (error) {
+    if (admitted) void admission?.release(admitted).catch((releaseError: unknown) => logger?.warn({ err: releaseError }, 'limit release failed'));
+    throw error;
+  }
   const headers = callHeaders(result.info, request.id, reply.elapsedTime);
-  const complete = (usage: unknown, status: CompletedCall['status']): number | undefined =>
-    spend?.complete({
+  if (admitted) Object.assign(headers, admitted.headers);
+  const complete = (usage: unknown, status: CompletedCall['status']): number | undefined => {
+    const cost = spend?.complete({
       requestId: request.id,
       callType,
       principal: request.principal,
@@ -97,6 +110,12 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
       endedAt: new Date(),
       status,
     });
+    if (admitted) {
+      const tokens = (usage as CompletionUsage | undefined)?.total_tokens ?? 0;
+      void admission?.settle(admitted, cost ?? 0, tokens).catch((settleError: unknown) => logger?.warn({ err: settleError }, 'limit settle failed'));
+    }
+    return cost;
+  };
   if (result.kind === 'response') {
     const cost = complete(result.body.usage, 'success');
     if (cost !== undefined) headers['x-litellm-response-cost'] = String(cost);
@@ -116,22 +135,23 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
   return undefined;
 }
 
-export const openAiRoutes: FastifyPluginCallbackZod<OpenAiRoutesOptions> = (app, { router, spend, logger }, done) => {
+export const openAiRoutes: FastifyPluginCallbackZod<OpenAiRoutesOptions> = (app, { router, spend, logger, admission }, done) => {
+  const services = { spend, logger, admission };
   for (const prefix of ['/v1', '']) {
     app.post(`${prefix}/chat/completions`, { schema: { body: chatCompletionRequestSchema } }, (request, reply) =>
-      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, 'chat', spend, logger, (body, options) =>
+      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, 'chat', services, (body, options) =>
         router.chat(body, options),
       ),
     );
 
     app.post(`${prefix}/completions`, { schema: { body: completionRequestSchema } }, (request, reply) =>
-      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, 'completion', spend, logger, (body, options) =>
+      respond(request, reply, request.body, request.body.stream_options?.include_usage === true, 'completion', services, (body, options) =>
         router.completion(body, options),
       ),
     );
 
     app.post(`${prefix}/embeddings`, { schema: { body: embeddingRequestSchema } }, (request, reply) =>
-      respond(request, reply, request.body, false, 'embedding', spend, logger, (body, options) => router.embedding(body, options)),
+      respond(request, reply, request.body, false, 'embedding', services, (body, options) => router.embedding(body, options)),
     );
 
     app.get(`${prefix}/models`, () => router.registry.toModelList());

@@ -1,0 +1,92 @@
+/**
+ * Admission on the request path: before a call, the caller's limits (today: the virtual key's RPM, TPM,
+ * parallel requests and USD/token budgets, and its per-model RPM/TPM) are checked and reserved in one
+ * atomic step; after it, the reservation is settled with the real cost and tokens, or released when the
+ * call failed. The worst case reserved is the prompt estimate plus `max_tokens` (or a default output
+ * cap) at the most expensive deployment of the model group, so retries cannot overshoot either.
+ */
+import type { Principal } from '../auth';
+import { estimateTokens } from '../providers/mock';
+import type { ModelPrice } from './model-prices';
+import { limitScopeFromRecord, modelLimitScope, toLimitError, worstCaseCost, worstCaseTokens } from './limits';
+import type { LimitScope, LimitStore, LimitTicket } from './limits';
+
+/** What admission reads from a request body. */
+export interface AdmissionRequest {
+  readonly model: string;
+  readonly max_tokens?: number | null;
+  readonly max_completion_tokens?: number | null;
+  readonly messages?: unknown;
+  readonly prompt?: unknown;
+  readonly input?: unknown;
+}
+
+export interface Admitted {
+  readonly ticket: LimitTicket;
+  /** `x-ratelimit-*` headers for the response. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface AdmissionOptions {
+  readonly store: LimitStore;
+  /** The highest price among a model group's deployments (undefined: unpriced, not budgetable). */
+  readonly priceOfGroup: (modelGroup: string) => ModelPrice | undefined;
+  /**
+   * Output tokens assumed when a request sets no `max_tokens`.
+   * @default 4096
+   */
+  readonly defaultMaxOutputTokens?: number;
+}
+
+function hasLimits(scope: LimitScope): boolean {
+  return (
+    scope.rpm != null || scope.tpm != null || scope.maxParallel != null || scope.maxBudget != null || scope.maxBudgetTokens != null
+  );
+}
+
+/** The prompt's size in tokens, estimated from its JSON at four characters a token. */
+function promptEstimate(request: AdmissionRequest): number {
+  const prompt = request.messages ?? request.prompt ?? request.input;
+  return prompt === undefined ? 0 : estimateTokens(typeof prompt === 'string' ? prompt : JSON.stringify(prompt));
+}
+
+export class Admission {
+  private readonly defaultMaxOutputTokens: number;
+
+  constructor(private readonly options: AdmissionOptions) {
+    this.defaultMaxOutputTokens = options.defaultMaxOutputTokens ?? 4096;
+  }
+
+  /** Admits the call or throws the limit error (429, or 400 `budget_exceeded`); `undefined` when nothing limits it. */
+  async admit(principal: Principal | null, request: AdmissionRequest, requestId: string): Promise<Admitted | undefined> {
+    if (principal?.kind !== 'virtual_key') return undefined;
+    const key = principal.key;
+    const keyScopeId = `key:${key.token}`;
+    const scopes: LimitScope[] = [];
+    const keyScope = limitScopeFromRecord(keyScopeId, key);
+    if (hasLimits(keyScope)) scopes.push(keyScope);
+    const perModel = modelLimitScope(keyScopeId, key, request.model);
+    if (perModel !== undefined) scopes.push(perModel);
+    if (scopes.length === 0) return undefined;
+
+    const prompt = promptEstimate(request);
+    const output = request.max_tokens ?? request.max_completion_tokens ?? this.defaultMaxOutputTokens;
+    const decision = await this.options.store.admit({
+      scopes,
+      worstCaseTokens: worstCaseTokens(prompt, output, this.defaultMaxOutputTokens),
+      worstCaseCost: worstCaseCost(prompt, output, this.options.priceOfGroup(request.model)),
+      nowMs: Date.now(),
+      requestId,
+    });
+    if (!decision.admitted) throw toLimitError(decision);
+    return { ticket: decision.ticket, headers: decision.headers };
+  }
+
+  settle(admitted: Admitted, cost: number, tokens: number): Promise<void> {
+    return this.options.store.settle(admitted.ticket, { cost, tokens }, Date.now());
+  }
+
+  release(admitted: Admitted): Promise<void> {
+    return this.options.store.release(admitted.ticket, Date.now());
+  }
+}

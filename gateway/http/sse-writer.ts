@@ -1,12 +1,12 @@
 /**
- * Writes a translated stream to the client as Server-Sent Events, chunk batch by chunk batch as the
- * upstream delivers them: never buffered whole, and paused (which pauses the upstream read) while the
- * client's socket is full. A failure after the stream started ends it with one `data: {"error": …}`
- * event, without `[DONE]`.
+ * Writes a translated stream to the client as Server-Sent Events, batch by batch as the upstream delivers
+ * them: never buffered whole; when the client's socket is full the upstream read pauses until it drains.
+ * A failure after the stream started ends it with one `data: {"error": …}` event, without `[DONE]`.
  */
 import type { ServerResponse } from 'node:http';
-import { redactSecrets, toOpenAiErrorBody, GatewayError } from '../errors';
+import { GatewayError, redactSecrets, toOpenAiErrorBody } from '../errors';
 import type { CompletionUsage } from '../openai';
+import type { ChunkSource } from '../routing';
 
 export interface SseStreamOptions {
   /** Forward usage (the `choices: []` chunk) only when the client asked with `stream_options.include_usage`. */
@@ -22,8 +22,6 @@ export interface SseStreamResult {
   /** How the stream ended. */
   readonly outcome: 'completed' | 'client_closed' | 'failed';
   readonly error?: unknown;
-  /** Milliseconds from the call's start to the first content written. */
-  readonly firstChunkAt?: number;
 }
 
 interface UsageCarrier {
@@ -31,21 +29,9 @@ interface UsageCarrier {
   choices: unknown[];
 }
 
-function waitForDrain(raw: ServerResponse, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      raw.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    raw.on('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 export async function writeSseStream<Chunk extends UsageCarrier>(
   raw: ServerResponse,
-  chunks: AsyncIterable<Chunk[]>,
+  source: ChunkSource<Chunk>,
   options: SseStreamOptions,
 ): Promise<SseStreamResult> {
   raw.writeHead(200, {
@@ -57,35 +43,42 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
   });
   raw.flushHeaders();
   let usage: CompletionUsage | undefined;
-  let firstChunkAt: number | undefined;
-  try {
-    for await (const batch of chunks) {
-      let text = '';
-      for (const chunk of batch) {
-        if (chunk.usage) {
-          usage = chunk.usage;
-          if (!options.includeUsage) {
-            if (chunk.choices.length === 0) continue;
-            delete chunk.usage;
-          }
-        } else if (chunk.usage === null && !options.includeUsage) {
+  const onDrain = (): void => source.resume();
+  const onAbort = (): void => source.cancel();
+  raw.on('drain', onDrain);
+  options.signal.addEventListener('abort', onAbort, { once: true });
+
+  const deliver = (batch: Chunk[]): boolean => {
+    let text = '';
+    for (const chunk of batch) {
+      if (chunk.usage) {
+        usage = chunk.usage;
+        if (!options.includeUsage) {
+          if (chunk.choices.length === 0) continue;
           delete chunk.usage;
         }
-        text += `data: ${JSON.stringify(chunk)}\n\n`;
+      } else if (chunk.usage === null && !options.includeUsage) {
+        delete chunk.usage;
       }
-      if (options.signal.aborted) return { usage, outcome: 'client_closed' };
-      if (text.length === 0) continue;
-      firstChunkAt ??= performance.now();
-      if (!raw.write(text)) await waitForDrain(raw, options.signal);
+      text += `data: ${JSON.stringify(chunk)}\n\n`;
     }
+    if (text.length === 0 || options.signal.aborted) return true;
+    return raw.write(text);
+  };
+
+  try {
+    await source.run(deliver);
     if (options.signal.aborted) return { usage, outcome: 'client_closed' };
     raw.end('data: [DONE]\n\n');
-    return { usage, outcome: 'completed', ...(firstChunkAt !== undefined ? { firstChunkAt } : {}) };
+    return { usage, outcome: 'completed' };
   } catch (error) {
     if (options.signal.aborted) return { usage, outcome: 'client_closed' };
     const body = toOpenAiErrorBody(error);
     if (!(error instanceof GatewayError)) body.error.message = redactSecrets(body.error.message);
     raw.end(`data: ${JSON.stringify(body)}\n\n`);
     return { usage, outcome: 'failed', error };
+  } finally {
+    raw.off('drain', onDrain);
+    options.signal.removeEventListener('abort', onAbort);
   }
 }

@@ -10,6 +10,8 @@ export type {
   ModelRouterOptions,
 } from './model-router';
 export { UpstreamClient, toUpstreamTransportError } from './upstream-client';
+export { chunkSourceFromArray, chunkSourceFromUpstream } from './chunk-source';
+export type { ChunkSource } from './chunk-source';
 export type { UpstreamCallOptions, UpstreamClientOptions, UpstreamResponse } from './upstream-client';
 export { enforceSupportedParams } from './supported-params';
 export {

@@ -4,7 +4,6 @@
  * on another deployment of the group (or the same one) when the failure is retriable and retries are
  * configured. Deployments with `mock_response` answer locally, as in LiteLLM.
  */
-import { StringDecoder } from 'node:string_decoder';
 import type { Deployment, GatewaySettings } from '../config';
 import { ConfigurationError, GatewayError, InvalidRequestError, NotFoundError, UpstreamError } from '../errors';
 import { floatsToBase64Float32 } from '../openai';
@@ -35,6 +34,8 @@ import type {
 } from '../providers';
 import { chatChunkToCompletionChunk, chatResponseToCompletionResponse, completionRequestToChatRequest } from './completion-bridge';
 import type { ModelRegistry } from './model-registry';
+import { chunkSourceFromArray, chunkSourceFromUpstream } from './chunk-source';
+import type { ChunkSource } from './chunk-source';
 import { enforceSupportedParams } from './supported-params';
 import { toUpstreamTransportError } from './upstream-client';
 import type { UpstreamClient, UpstreamResponse } from './upstream-client';
@@ -64,7 +65,7 @@ export interface CallInfo {
 
 export type CallResult<Response, Chunk> =
   | { readonly kind: 'response'; readonly body: Response; readonly info: CallInfo }
-  | { readonly kind: 'stream'; readonly chunks: AsyncIterable<Chunk[]>; readonly info: CallInfo };
+  | { readonly kind: 'stream'; readonly chunks: ChunkSource<Chunk>; readonly info: CallInfo };
 
 export type ChatResult = CallResult<ChatCompletionResponse, ChatCompletionChunk>;
 export type CompletionResult = CallResult<CompletionResponse, CompletionResponse>;
@@ -218,7 +219,7 @@ export class ModelRouter {
       const info: CallInfo = { deployment, apiBase: undefined, upstreamMs: 0, droppedParams: [], attempts };
       if (request.stream) {
         const chunks = operation.mockChunks(deployment.mockResponse, request, context);
-        return { kind: 'stream', chunks: fromArray(chunks), info };
+        return { kind: 'stream', chunks: chunkSourceFromArray(chunks), info };
       }
       return { kind: 'response', body: operation.mockResponse(deployment.mockResponse, request, context), info };
     }
@@ -256,7 +257,7 @@ export class ModelRouter {
     if (streaming) {
       const translator = operation.createStream(adapter, context);
       const info: CallInfo = { deployment, apiBase, upstreamMs: performance.now() - started, droppedParams: checked.dropped, attempts };
-      return { kind: 'stream', chunks: translateBody(response, translator, apiBase, timeoutMs), info };
+      return { kind: 'stream', chunks: chunkSourceFromUpstream(response, translator, apiBase, timeoutMs), info };
     }
     const body = await readJson(response, apiBase, timeoutMs);
     const upstreamMs = performance.now() - started;
@@ -299,10 +300,6 @@ function withDeploymentDefaults<Request extends object>(request: Request, deploy
   return (merged ?? request) as Request;
 }
 
-async function* fromArray<Chunk>(chunks: Chunk[]): AsyncIterable<Chunk[]> {
-  if (chunks.length > 0) yield chunks;
-}
-
 async function readText(response: UpstreamResponse, origin: string, timeoutMs: number): Promise<string> {
   try {
     return await response.body.text();
@@ -317,37 +314,5 @@ async function readJson(response: UpstreamResponse, origin: string, timeoutMs: n
     return JSON.parse(text);
   } catch {
     throw new UpstreamError('upstream returned a body that is not JSON', { code: 'invalid_upstream_response' });
-  }
-}
-
-/**
- * Reads the upstream body as it arrives and yields the OpenAI chunks each read completes. Stopping the
- * iteration early (the client left) destroys the upstream body, which closes that upstream request.
- */
-async function* translateBody<Chunk>(
-  response: UpstreamResponse,
-  translator: StreamTranslator<Chunk>,
-  origin: string,
-  timeoutMs: number,
-): AsyncIterable<Chunk[]> {
-  const body = response.body;
-  // undici's body ignores setEncoding(); a StringDecoder keeps characters split across reads whole.
-  const decoder = new StringDecoder('utf8');
-  let finished = false;
-  try {
-    for await (const bytes of body as AsyncIterable<Buffer>) {
-      const text = decoder.write(bytes);
-      if (text.length === 0) continue;
-      const chunks = translator.push(text);
-      if (chunks.length > 0) yield chunks;
-    }
-    const tail = decoder.end();
-    const rest = tail.length > 0 ? [...translator.push(tail), ...translator.end()] : translator.end();
-    finished = true;
-    if (rest.length > 0) yield rest;
-  } catch (error) {
-    throw toUpstreamTransportError(error, origin, timeoutMs);
-  } finally {
-    if (!finished && !body.destroyed) body.destroy();
   }
 }

@@ -9,7 +9,7 @@ import { resolveModelForPrincipal } from '../../auth';
 import { NotFoundError } from '../../errors';
 import { chatCompletionRequestSchema, completionRequestSchema, embeddingRequestSchema } from '../../openai';
 import type { CompletionUsage } from '../../openai';
-import type { CallInfo, CallOptions, CallResult, ModelRouter } from '../../routing';
+import type { CallInfo, CallOptions, CallResult, ChunkSource, ModelRouter } from '../../routing';
 import type { Admission, AdmissionRequest, CompletedCall, SpendTracker } from '../../tokenomics';
 import { writeSseStream } from '../sse-writer';
 
@@ -123,7 +123,7 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
     return result.body;
   }
   reply.hijack();
-  const outcome = await writeSseStream(raw, result.chunks as AsyncIterable<(Chunk & { usage?: never })[]>, {
+  const outcome = await writeSseStream(raw, result.chunks as ChunkSource<Chunk & { usage?: never }>, {
     includeUsage,
     headers,
     signal: signal ?? new AbortController().signal,

@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream } from '../../support/fake-upstream';
 import type { FakeUpstream } from '../../support/fake-upstream';
+import { SpendLedger } from '../../../gateway/tokenomics';
 import { startGateway } from '../../support/gateway-harness';
 import type { RunningGateway } from '../../support/gateway-harness';
 
@@ -324,5 +325,26 @@ describe('Ollama upstream through the OpenAI API', () => {
     const embedding = await client.embeddings.create({ model: 'llama-embed', input: 'hello' });
     expect(embedding.data[0]?.embedding.length).toBeGreaterThan(0);
     expect(upstream.requests.at(-1)?.path).toBe('/api/embed');
+  });
+});
+
+describe('client disconnects', () => {
+  it('finishes the gateway side of an aborted stream: the call is still recorded', async () => {
+    // A ledger with no database keeps what it records in memory, so the test can see the record that the
+    // handler writes once the stream has ended; a handler left waiting on the upstream never writes it.
+    const ledger = new SpendLedger({ database: async () => undefined });
+    const own = await startGateway(config(upstream.url), { env: { TEST_OPENAI_KEY: 'sk-upstream-secret' }, ledger });
+    try {
+      const ownClient = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${own.url}/v1`, maxRetries: 0 });
+      const controller = new AbortController();
+      const stream = await ownClient.chat.completions.create({ model: 'gpt-hang', messages, stream: true }, { signal: controller.signal });
+      for await (const _chunk of stream) {
+        controller.abort();
+        break;
+      }
+      await expect.poll(() => ledger.pending, { timeout: 3_000 }).toBe(1);
+    } finally {
+      await own.close();
+    }
   });
 });

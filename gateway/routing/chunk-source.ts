@@ -1,0 +1,91 @@
+/**
+ * A translated stream as the HTTP layer consumes it: batches of OpenAI chunks pushed as the upstream body
+ * arrives. It is event-driven rather than an async iterator, so each upstream read costs no promise
+ * round trips on the way to the client — what keeps the gateway's time-to-first-token close to a bare
+ * pass-through's. Returning `false` from `deliver` pauses the upstream read (backpressure) until
+ * `resume()`.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import type { StreamTranslator } from '../providers';
+import { toUpstreamTransportError } from './upstream-client';
+import type { UpstreamResponse } from './upstream-client';
+
+export interface ChunkSource<Chunk> {
+  /** Starts the flow; resolves when the stream completed, rejects (with a gateway error) when it failed. */
+  run(deliver: (batch: Chunk[]) => boolean): Promise<void>;
+  /** Continues after `deliver` returned `false`. */
+  resume(): void;
+  /** Stops reading and closes the upstream request (the client left). */
+  cancel(): void;
+}
+
+/** A source of chunks already in hand (mock deployments). */
+export function chunkSourceFromArray<Chunk>(chunks: Chunk[]): ChunkSource<Chunk> {
+  return {
+    run: async (deliver) => {
+      if (chunks.length > 0) deliver(chunks);
+    },
+    resume: () => undefined,
+    cancel: () => undefined,
+  };
+}
+
+/** Reads an upstream body through a provider's stream translator. */
+export function chunkSourceFromUpstream<Chunk>(
+  response: UpstreamResponse,
+  translator: StreamTranslator<Chunk>,
+  origin: string,
+  timeoutMs: number,
+): ChunkSource<Chunk> {
+  const body = response.body;
+  // undici's body ignores setEncoding(); a StringDecoder keeps characters split across reads whole.
+  const decoder = new StringDecoder('utf8');
+  let settled = false;
+  let finish: () => void = () => undefined;
+  return {
+    run(deliver) {
+      return new Promise<void>((resolve, reject) => {
+        finish = resolve;
+        const fail = (error: unknown): void => {
+          if (settled) return;
+          settled = true;
+          if (!body.destroyed) body.destroy();
+          reject(toUpstreamTransportError(error, origin, timeoutMs));
+        };
+        body.on('data', (bytes: Buffer) => {
+          if (settled) return;
+          try {
+            const text = decoder.write(bytes);
+            if (text.length === 0) return;
+            const chunks = translator.push(text);
+            if (chunks.length > 0 && !deliver(chunks)) body.pause();
+          } catch (error) {
+            fail(error);
+          }
+        });
+        body.once('end', () => {
+          if (settled) return;
+          try {
+            const tail = decoder.end();
+            const rest = tail.length > 0 ? [...translator.push(tail), ...translator.end()] : translator.end();
+            settled = true;
+            if (rest.length > 0) deliver(rest);
+            resolve();
+          } catch (error) {
+            fail(error);
+          }
+        });
+        body.once('error', fail);
+      });
+    },
+    resume: () => {
+      if (!settled) body.resume();
+    },
+    cancel: () => {
+      if (settled) return;
+      settled = true;
+      if (!body.destroyed) body.destroy();
+      finish();
+    },
+  };
+}

@@ -10,6 +10,8 @@ import type { Authenticator, Principal } from '../../auth';
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** `performance.now()` when the request reached the gateway's first hook. */
+    receivedAt: number;
   }
 }
 
@@ -19,7 +21,10 @@ export interface AuthPluginOptions {
 
 const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, { authenticator }, done) => {
   app.decorateRequest('principal', null);
+  app.decorateRequest('receivedAt', 0);
   app.addHook('onRequest', function authenticate(request: FastifyRequest, _reply, next) {
+    // The first hook of every API request: it also starts the clock for x-litellm-*-duration-ms.
+    request.receivedAt = performance.now();
     try {
       const result = authenticator.authenticate(presentedKeyOf(request.headers));
       if (result instanceof Promise) {

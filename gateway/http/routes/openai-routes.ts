@@ -94,7 +94,7 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
     if (admitted) void admission?.release(admitted).catch((releaseError: unknown) => logger?.warn({ err: releaseError }, 'limit release failed'));
     throw error;
   }
-  const headers = callHeaders(result.info, request.id, reply.elapsedTime);
+  const headers = callHeaders(result.info, request.id, performance.now() - request.receivedAt);
   if (admitted) Object.assign(headers, admitted.headers);
   const complete = (usage: unknown, status: CompletedCall['status']): number | undefined => {
     const cost = spend?.complete({

@@ -89,7 +89,11 @@ describe('chat completions (OpenAI upstream)', () => {
     expect(response.headers.get('x-litellm-call-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(response.headers.get('x-litellm-model-id')).toBeTruthy();
     expect(response.headers.get('x-litellm-model-api-base')).toBe(upstream.url);
-    expect(Number(response.headers.get('x-litellm-overhead-duration-ms'))).toBeGreaterThanOrEqual(0);
+    const overheadMs = Number(response.headers.get('x-litellm-overhead-duration-ms'));
+    const durationMs = Number(response.headers.get('x-litellm-response-duration-ms'));
+    expect(durationMs).toBeGreaterThan(0);
+    expect(overheadMs).toBeGreaterThan(0);
+    expect(overheadMs).toBeLessThan(durationMs);
     const sent = upstream.requests.at(-1);
     expect(sent?.body.model).toBe('text');
     expect(sent?.headers.authorization).toBe('Bearer sk-upstream-secret');

@@ -13,6 +13,8 @@ import packageJson from '../package.json' with { type: 'json' };
 import { ConfigError, checkConfigFile, formatIssue, loadConfigFile } from './config';
 import type { LoadedConfig } from './config';
 import { KeyManagement, OrgManagement, SpendReports } from './admin';
+import { OperatorError, keysCommand, modelsCommand, spendCommand } from './cli';
+import type { OperatorContext } from './cli';
 import { GatewayAuthenticator } from './auth';
 import { createGatewayApp } from './http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from './routing';
@@ -30,6 +32,9 @@ usage:
   switchyard serve [--config FILE] [--port N] [--host HOST] [--log-level LEVEL] [--no-database]
   switchyard migrate [--config FILE]
   switchyard config check FILE
+  switchyard keys generate|list|block|unblock|delete …   [--url URL] [--key MASTER_KEY]
+  switchyard models list|add|remove FILE …
+  switchyard spend report [--group-by team|customer|api_key|model|user|tag] [--start-date D] [--end-date D]
   switchyard --version
 
 serve options (environment variables in brackets):
@@ -41,7 +46,10 @@ serve options (environment variables in brackets):
   the master key comes from general_settings.master_key or [LITELLM_MASTER_KEY]
   the database is [DATABASE_URL] or general_settings.database_url; without one, an embedded PGlite
   database in [SWITCHYARD_DATA_DIR] (default: .switchyard/pglite). Migrations run at startup unless
-  [DISABLE_SCHEMA_UPDATE]=true; \`switchyard migrate\` runs them alone (for a Kubernetes Job).`;
+  [DISABLE_SCHEMA_UPDATE]=true; \`switchyard migrate\` runs them alone (for a Kubernetes Job).
+
+keys and spend commands call a running gateway: --url [SWITCHYARD_URL] (default: http://localhost:4000),
+--key [LITELLM_MASTER_KEY].`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -251,6 +259,34 @@ function configCommand(args: string[]): void {
   process.exit(result.ok ? 0 : 1);
 }
 
+/** `--url` / `--key` for the commands that call a running gateway, wherever they appear. */
+function operatorContext(args: string[]): { context: OperatorContext; rest: string[] } {
+  const rest: string[] = [];
+  let url = process.env.SWITCHYARD_URL ?? 'http://localhost:4000';
+  let masterKey = process.env.LITELLM_MASTER_KEY;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if ((arg === '--url' || arg === '--key') && args[i + 1] !== undefined) {
+      if (arg === '--url') url = args[++i] as string;
+      else masterKey = args[++i];
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { context: { url, masterKey, out: (line) => process.stdout.write(`${line}\n`) }, rest };
+}
+
+async function runOperator(work: () => Promise<void> | void): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (error instanceof OperatorError || error instanceof ConfigError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      fail((error as Error).message);
+    }
+    throw error;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -261,6 +297,16 @@ async function main(argv: string[]): Promise<void> {
       return configCommand(rest);
     case 'migrate':
       return migrateCommand(rest);
+    case 'keys': {
+      const { context, rest: keyArgs } = operatorContext(rest);
+      return runOperator(() => keysCommand(keyArgs, context));
+    }
+    case 'spend': {
+      const { context, rest: spendArgs } = operatorContext(rest);
+      return runOperator(() => spendCommand(spendArgs, context));
+    }
+    case 'models':
+      return runOperator(() => modelsCommand(rest, (line) => process.stdout.write(`${line}\n`)));
     case '--version':
     case 'version':
       process.stdout.write(`${VERSION}\n`);

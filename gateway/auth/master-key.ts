@@ -6,13 +6,13 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthenticationError } from '../errors';
-import type { KeyRecord } from '../storage';
+import type { KeyRecord, KeyWithOwners } from '../storage';
 
 /** Who is calling. */
 export type Principal =
   | { readonly kind: 'master' }
   | { readonly kind: 'anonymous' }
-  | { readonly kind: 'virtual_key'; readonly key: KeyRecord };
+  | { readonly kind: 'virtual_key'; readonly key: KeyRecord | KeyWithOwners };
 
 export interface Authenticator {
   /** `true` when no key is required (no master key configured). */
@@ -21,9 +21,9 @@ export interface Authenticator {
   authenticate(presentedKey: string | undefined): Principal | Promise<Principal>;
 }
 
-/** Looks virtual keys up by hash; `undefined` when the key does not exist. */
+/** Looks virtual keys up by hash, with their team's and user's limits; `undefined` when the key does not exist. */
 export interface KeyLookup {
-  findByHash(tokenHash: string): Promise<KeyRecord | undefined>;
+  findWithOwnersByHash(tokenHash: string): Promise<KeyWithOwners | undefined>;
 }
 
 export interface GatewayAuthenticatorOptions {
@@ -51,7 +51,7 @@ const MAX_CACHED_KEYS = 100_000;
 
 interface CacheEntry {
   readonly master: boolean;
-  readonly key: KeyRecord | undefined;
+  readonly key: KeyWithOwners | undefined;
   /** The key's stored hash, for invalidation. */
   readonly hash: string;
   readonly until: number;
@@ -109,14 +109,15 @@ export class GatewayAuthenticator implements Authenticator {
   private async lookUp(presentedKey: string, hash: string): Promise<Principal> {
     const store = await this.keys?.();
     if (store === undefined) throw new AuthenticationError('invalid API key');
-    const key = await store.findByHash(hash);
+    const key = await store.findWithOwnersByHash(hash);
     this.remember(presentedKey, { master: false, key, hash, until: this.now() + (key ? this.cacheTtlMs : NEGATIVE_TTL_MS) });
     return this.admit(key);
   }
 
-  private admit(key: KeyRecord | undefined): Principal {
+  private admit(key: KeyWithOwners | undefined): Principal {
     if (key === undefined) throw new AuthenticationError('invalid API key');
     if (key.blocked) throw new AuthenticationError(`key ${key.key_name} is blocked`, { code: 'key_blocked' });
+    if (key.team?.blocked) throw new AuthenticationError(`team ${key.team.id} is blocked`, { code: 'team_blocked' });
     if (key.expires !== null && new Date(key.expires).getTime() <= this.now()) {
       throw new AuthenticationError(`key ${key.key_name} expired at ${new Date(key.expires).toISOString()}`, { code: 'key_expired' });
     }
@@ -156,8 +157,13 @@ export function resolveModelForPrincipal(principal: Principal | null, requested:
   if (principal === null || principal.kind !== 'virtual_key') return requested;
   const key = principal.key;
   const model = key.aliases[requested] ?? requested;
-  if (key.models.length > 0 && !key.models.includes(model) && !key.models.includes('all-proxy-models')) {
+  const allows = (models: readonly string[]): boolean => models.length === 0 || models.includes(model) || models.includes('all-proxy-models');
+  if (!allows(key.models)) {
     throw new AuthenticationError(`key ${key.key_name} may not use model '${requested}'`, { code: 'model_not_allowed', param: 'model' });
+  }
+  const team = 'team' in key ? key.team : null;
+  if (team && !allows(team.models)) {
+    throw new AuthenticationError(`team ${team.id} may not use model '${requested}'`, { code: 'model_not_allowed', param: 'model' });
   }
   return model;
 }

@@ -34,6 +34,29 @@ export interface KeyRecord {
   updated_at: Date;
 }
 
+/** The limits and spend of a key's team or user, as the request path needs them. */
+export interface OwnerLimits {
+  readonly id: string;
+  readonly models: string[];
+  readonly blocked: boolean;
+  readonly max_budget: number | null;
+  readonly max_budget_tokens: number | null;
+  readonly spend: number;
+  readonly spend_tokens: number;
+  readonly budget_reset_at: string | null;
+  readonly rpm_limit: number | null;
+  readonly tpm_limit: number | null;
+  readonly max_parallel_requests: number | null;
+  readonly model_rpm_limit: Record<string, number>;
+  readonly model_tpm_limit: Record<string, number>;
+}
+
+/** A key with its team's and user's limits: what authentication caches for the request path. */
+export interface KeyWithOwners extends KeyRecord {
+  readonly team: OwnerLimits | null;
+  readonly user: OwnerLimits | null;
+}
+
 /** The columns a caller may set, with their SQL cast. */
 export const KEY_WRITABLE_COLUMNS = {
   key_alias: 'text',
@@ -93,6 +116,29 @@ export class KeyRepository {
   async findByHash(tokenHash: string): Promise<KeyRecord | undefined> {
     const { rows } = await this.db.query<KeyRecord>(`${SELECT} WHERE token_hash = $1`, [tokenHash]);
     return rows[0];
+  }
+
+  /** The key, its team and its user in one round trip (what authentication caches). */
+  async findWithOwnersByHash(tokenHash: string): Promise<KeyWithOwners | undefined> {
+    const { rows } = await this.db.query<KeyRecord & { team_json: OwnerLimits | null; user_json: OwnerLimits | null }>(
+      `SELECT k.*,
+         (SELECT json_build_object('id', t.team_id, 'blocked', t.blocked, 'models', t.models, 'max_budget', t.max_budget,
+            'max_budget_tokens', t.max_budget_tokens, 'spend', t.spend, 'spend_tokens', t.spend_tokens,
+            'budget_reset_at', t.budget_reset_at, 'rpm_limit', t.rpm_limit, 'tpm_limit', t.tpm_limit,
+            'max_parallel_requests', t.max_parallel_requests, 'model_rpm_limit', t.model_rpm_limit,
+            'model_tpm_limit', t.model_tpm_limit) FROM teams t WHERE t.team_id = k.team_id) AS team_json,
+         (SELECT json_build_object('id', u.user_id, 'blocked', false, 'models', u.models, 'max_budget', u.max_budget,
+            'max_budget_tokens', u.max_budget_tokens, 'spend', u.spend, 'spend_tokens', u.spend_tokens,
+            'budget_reset_at', u.budget_reset_at, 'rpm_limit', u.rpm_limit, 'tpm_limit', u.tpm_limit,
+            'max_parallel_requests', u.max_parallel_requests, 'model_rpm_limit', u.model_rpm_limit,
+            'model_tpm_limit', u.model_tpm_limit) FROM users u WHERE u.user_id = k.user_id) AS user_json
+       FROM (${SELECT} WHERE token_hash = $1) AS k`,
+      [tokenHash],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const { team_json, user_json, ...key } = row;
+    return { ...key, team: team_json, user: user_json };
   }
 
   async findByAlias(alias: string): Promise<KeyRecord | undefined> {

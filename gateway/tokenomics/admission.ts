@@ -1,6 +1,6 @@
 /**
- * Admission on the request path: before a call, the caller's limits (today: the virtual key's RPM, TPM,
- * parallel requests and USD/token budgets, and its per-model RPM/TPM) are checked and reserved in one
+ * Admission on the request path: before a call, the caller's limits (the virtual key's, its team's and
+ * its user's RPM, TPM, parallel requests and USD/token budgets, and their per-model RPM/TPM) are checked and reserved in one
  * atomic step; after it, the reservation is settled with the real cost and tokens, or released when the
  * call failed. The worst case reserved is the prompt estimate plus `max_tokens` (or a default output
  * cap) at the most expensive deployment of the model group, so retries cannot overshoot either.
@@ -67,6 +67,14 @@ export class Admission {
     if (hasLimits(keyScope)) scopes.push(keyScope);
     const perModel = modelLimitScope(keyScopeId, key, request.model);
     if (perModel !== undefined) scopes.push(perModel);
+    // The key's team and user carry limits and budgets of their own, shared by all their keys.
+    for (const [kind, owner] of [['team', 'team' in key ? key.team : null], ['user', 'user' in key ? key.user : null]] as const) {
+      if (!owner) continue;
+      const ownerScope = limitScopeFromRecord(`${kind}:${owner.id}`, owner);
+      if (hasLimits(ownerScope)) scopes.push(ownerScope);
+      const ownerPerModel = modelLimitScope(`${kind}:${owner.id}`, owner, request.model);
+      if (ownerPerModel !== undefined) scopes.push(ownerPerModel);
+    }
     if (scopes.length === 0) return undefined;
 
     const prompt = promptEstimate(request);

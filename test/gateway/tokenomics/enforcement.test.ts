@@ -122,3 +122,36 @@ describe('budgets across replicas', () => {
     expect((await chat(0, key)).statusCode).toBe(200);
   });
 });
+
+describe('team and user limits', () => {
+  it('shares a team rpm_limit across all of the team’s keys, on both replicas', async () => {
+    await replicas[0]!.inject({ method: 'POST', url: '/team/new', headers: admin, payload: { team_id: 'team-rpm', rpm_limit: 4 } });
+    const first = await generate({ team_id: 'team-rpm' });
+    const second = await generate({ team_id: 'team-rpm' });
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await chat(i, i % 2 === 0 ? first.key : second.key)).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+
+  it('stops every key of a user once the user’s budget is spent', async () => {
+    await replicas[0]!.inject({ method: 'POST', url: '/user/new', headers: admin, payload: { user_id: 'budget-user', max_budget: 0.05, auto_create_key: false } });
+    const a = await generate({ user_id: 'budget-user' });
+    const b = await generate({ user_id: 'budget-user' });
+    const statuses = [];
+    for (let i = 0; i < 8; i++) statuses.push((await chat(i, i % 2 === 0 ? a.key : b.key)).statusCode);
+    // Each call reserves its worst case (0.018) and settles at 0.014: admitted while spend + 0.018 <= 0.05.
+    expect(statuses.filter((status) => status === 200)).toHaveLength(3);
+    expect(statuses.slice(3).every((status) => status === 400)).toBe(true);
+  });
+
+  it('refuses keys of a blocked team and models the team does not allow', async () => {
+    await replicas[0]!.inject({ method: 'POST', url: '/team/new', headers: admin, payload: { team_id: 'narrow', models: ['other-model'] } });
+    const narrow = await generate({ team_id: 'narrow' });
+    const denied = await chat(0, narrow.key);
+    expect(denied.statusCode).toBe(401);
+    expect(denied.json().error.code).toBe('model_not_allowed');
+    await replicas[0]!.inject({ method: 'POST', url: '/team/new', headers: admin, payload: { team_id: 'blocked-team', blocked: true } });
+    const blocked = await generate({ team_id: 'blocked-team' });
+    expect((await chat(1, blocked.key)).json().error.code).toBe('team_blocked');
+  });
+});

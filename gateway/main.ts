@@ -19,7 +19,16 @@ import { GatewayAuthenticator } from './auth';
 import { createGatewayApp } from './http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from './routing';
 import { KeyRepository, migrate, openDatabase } from './storage';
-import { Admission, SpendLedger, SpendTracker, createLimitStore, priceOfDeployment, valkeyUrlFromEnvironment } from './tokenomics';
+import {
+  Admission,
+  SpendLedger,
+  SpendTracker,
+  createLimitStore,
+  priceOfDeployment,
+  pruneSpendLogs,
+  resetDueBudgets,
+  valkeyUrlFromEnvironment,
+} from './tokenomics';
 import type { ModelPrice } from './tokenomics';
 import type { Database } from './storage';
 
@@ -138,6 +147,21 @@ async function serve(args: string[]): Promise<void> {
         onError: (error) => logger.warn({ err: error, pending: ledger?.pending }, 'spend batch not written; kept for the next attempt'),
       });
   ledger?.start();
+  // Budget resets and spend-log retention, once a minute (every replica may run them: both are idempotent).
+  const maintenance = setInterval(() => {
+    void databaseReady.then(async (opened) => {
+      if (!opened) return;
+      try {
+        const reset = await resetDueBudgets(opened);
+        if (reset > 0) logger.info({ reset }, 'budgets reset');
+        const retention = loaded.settings.spendLogRetention;
+        if (retention) await pruneSpendLogs(opened, retention);
+      } catch (error) {
+        logger.warn({ err: error }, 'database maintenance failed; retrying in a minute');
+      }
+    });
+  }, 60_000);
+  maintenance.unref();
   const keyManagement = databaseReady.then((opened) => (opened ? new KeyManagement(opened, authenticator) : undefined));
   const orgManagement = Promise.all([databaseReady, keyManagement]).then(([opened, keys]) =>
     opened && keys ? new OrgManagement(opened, keys) : undefined,
@@ -190,6 +214,7 @@ async function serve(args: string[]): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
+    clearInterval(maintenance);
     const timer = setTimeout(() => process.exit(1), 10_000);
     timer.unref();
     app

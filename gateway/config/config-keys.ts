@@ -268,7 +268,6 @@ const LITELLM_ONLY_KEYS: Readonly<Record<Section, readonly string[]>> = {
     'litellm_license',
     'forward_openai_org_id',
     'forward_client_headers_to_llm_api',
-    'maximum_spend_logs_retention_period',
     'maximum_spend_logs_retention_interval',
   ],
 };

@@ -111,6 +111,8 @@ export interface GatewaySettings {
   readonly spendBatchWriteMs?: number;
   /** `general_settings.user_api_key_cache_ttl`, in milliseconds. */
   readonly keyCacheTtlMs?: number;
+  /** `general_settings.maximum_spend_logs_retention_period`, a duration such as `30d`. */
+  readonly spendLogRetention?: string;
   /**
    * `general_settings.max_request_size_mb`, converted to bytes (1 MB = 1024 × 1024 bytes).
    * @default - no limit from the config
@@ -488,6 +490,11 @@ export function resolveSettings(
 
   return withoutUndefined<GatewaySettings>({
     spendBatchWriteMs: secondsToMs(batchWriteAt),
+    spendLogRetention: resolver.text(
+      general.maximum_spend_logs_retention_period,
+      ['general_settings', 'maximum_spend_logs_retention_period'],
+      missing,
+    ),
     keyCacheTtlMs: secondsToMs(keyCacheTtl),
     masterKey,
     databaseUrl,

@@ -290,6 +290,8 @@ export const generalSettingsSchema = z.looseObject({
   proxy_batch_write_at: optionalField(parseNumber(SETTINGS_NUMBERS.proxy_batch_write_at)),
   /** Seconds. */
   user_api_key_cache_ttl: optionalField(parseNumber(SETTINGS_NUMBERS.user_api_key_cache_ttl)),
+  /** A duration (`30d`, `1mo`): spend-log rows older than this are deleted; daily aggregates stay. */
+  maximum_spend_logs_retention_period: optionalField(parseText),
 });
 
 const parseEnvironmentValue: Parse<string> = (value) => {

@@ -12,3 +12,4 @@ export { Admission } from './admission';
 export type { AdmissionOptions, AdmissionRequest, Admitted } from './admission';
 export { createLimitStore, valkeyUrlFromEnvironment } from './limits';
 export type { LimitStore } from './limits';
+export { nextResetAfter, pruneSpendLogs, resetDueBudgets } from './maintenance';

@@ -37,7 +37,7 @@ function startProcess(command: string, args: string[], env: Record<string, strin
   children.push(child);
   return new Promise((resolvePromise, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`no listening line within 15 s:\n${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`no listening line within 45 s:\n${output}`)), 15_000);
     const onData = (data: Buffer): void => {
       output += data.toString();
       for (const line of output.split('\n')) {
@@ -78,7 +78,7 @@ describe('npm start', () => {
     expect(output).toContain('NO MASTER KEY');
     expect(await askMock(address, exampleMockModel())).toMatch(/\S/);
     stopGroup(child, 'SIGTERM');
-  });
+  }, 60_000);
 
   it('takes --config and --port exactly like `switchyard serve`', async () => {
     const config = join(scratch, 'config.yaml');
@@ -86,7 +86,7 @@ describe('npm start', () => {
     const { address, child } = await startProcess('node', ['bin/switchyard.js', 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1']);
     expect(await askMock(address, 'only-mock')).toBe('custom config');
     stopGroup(child, 'SIGTERM');
-  });
+  }, 60_000);
 });
 
 describe('switchyard config check', () => {
@@ -119,7 +119,7 @@ describe('production bundle (what the image runs)', () => {
     stopGroup(child, 'SIGTERM');
     await new Promise((resolveExit) => child.once('exit', resolveExit));
     expect(child.exitCode === 0 || child.signalCode === 'SIGTERM').toBe(true);
-  });
+  }, 60_000);
 
   it('has a Dockerfile with a production-only, non-root runtime stage', () => {
     const dockerfile = readFileSync(join(root, 'gateway/Dockerfile'), 'utf8');

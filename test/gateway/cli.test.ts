@@ -37,7 +37,7 @@ function startProcess(command: string, args: string[], env: Record<string, strin
   children.push(child);
   return new Promise((resolvePromise, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`no listening line within 45 s:\n${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`no listening line within 45 s:\n${output}`)), 45_000);
     const onData = (data: Buffer): void => {
       output += data.toString();
       for (const line of output.split('\n')) {

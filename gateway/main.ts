@@ -21,6 +21,7 @@ import { ModelRegistry, ModelRouter, UpstreamClient } from './routing';
 import { KeyRepository, migrate, openDatabase } from './storage';
 import {
   Admission,
+  CachedEndUsers,
   SpendLedger,
   SpendTracker,
   createLimitStore,
@@ -190,7 +191,11 @@ async function serve(args: string[]): Promise<void> {
     }
     return groupPrices.get(modelGroup);
   };
-  const admission = new Admission({ store: limitStore, priceOfGroup });
+  const admission = new Admission({
+    store: limitStore,
+    priceOfGroup,
+    ...(values['no-database'] ? {} : { endUsers: new CachedEndUsers(() => databaseReady, loaded.settings.keyCacheTtlMs) }),
+  });
   const router = new ModelRouter({ registry, client, settings: loaded.settings });
   const app = createGatewayApp({
     router,

@@ -1,11 +1,13 @@
 /**
- * Admission on the request path: before a call, the caller's limits (the virtual key's, its team's and
- * its user's RPM, TPM, parallel requests and USD/token budgets, and their per-model RPM/TPM) are checked and reserved in one
+ * Admission on the request path: before a call, the caller's limits (the virtual key's, its team's, its
+ * user's and the end user's — the request's `user`, limited by their budget — RPM, TPM, parallel requests and USD/token budgets, and their per-model RPM/TPM) are checked and reserved in one
  * atomic step; after it, the reservation is settled with the real cost and tokens, or released when the
  * call failed. The worst case reserved is the prompt estimate plus `max_tokens` (or a default output
  * cap) at the most expensive deployment of the model group, so retries cannot overshoot either.
  */
 import type { Principal } from '../auth';
+import { PermissionDeniedError } from '../errors';
+import type { EndUserLookup } from './end-users';
 import { estimateTokens } from '../providers/mock';
 import type { ModelPrice } from './model-prices';
 import { limitScopeFromRecord, modelLimitScope, toLimitError, worstCaseCost, worstCaseTokens } from './limits';
@@ -14,6 +16,8 @@ import type { LimitScope, LimitStore, LimitTicket } from './limits';
 /** What admission reads from a request body. */
 export interface AdmissionRequest {
   readonly model: string;
+  /** The end user (customer) the call is for. */
+  readonly user?: string | null;
   readonly max_tokens?: number | null;
   readonly max_completion_tokens?: number | null;
   readonly messages?: unknown;
@@ -36,6 +40,11 @@ export interface AdmissionOptions {
    * @default 4096
    */
   readonly defaultMaxOutputTokens?: number;
+  /**
+   * End users' limits (from their budgets).
+   * @default - end users are not limited
+   */
+  readonly endUsers?: EndUserLookup;
 }
 
 function hasLimits(scope: LimitScope): boolean {
@@ -59,21 +68,32 @@ export class Admission {
 
   /** Admits the call or throws the limit error (429, or 400 `budget_exceeded`); `undefined` when nothing limits it. */
   async admit(principal: Principal | null, request: AdmissionRequest, requestId: string): Promise<Admitted | undefined> {
-    if (principal?.kind !== 'virtual_key') return undefined;
-    const key = principal.key;
-    const keyScopeId = `key:${key.token}`;
     const scopes: LimitScope[] = [];
-    const keyScope = limitScopeFromRecord(keyScopeId, key);
-    if (hasLimits(keyScope)) scopes.push(keyScope);
-    const perModel = modelLimitScope(keyScopeId, key, request.model);
-    if (perModel !== undefined) scopes.push(perModel);
-    // The key's team and user carry limits and budgets of their own, shared by all their keys.
-    for (const [kind, owner] of [['team', 'team' in key ? key.team : null], ['user', 'user' in key ? key.user : null]] as const) {
-      if (!owner) continue;
-      const ownerScope = limitScopeFromRecord(`${kind}:${owner.id}`, owner);
-      if (hasLimits(ownerScope)) scopes.push(ownerScope);
-      const ownerPerModel = modelLimitScope(`${kind}:${owner.id}`, owner, request.model);
-      if (ownerPerModel !== undefined) scopes.push(ownerPerModel);
+    if (principal?.kind === 'virtual_key') {
+      const key = principal.key;
+      const keyScopeId = `key:${key.token}`;
+      const keyScope = limitScopeFromRecord(keyScopeId, key);
+      if (hasLimits(keyScope)) scopes.push(keyScope);
+      const perModel = modelLimitScope(keyScopeId, key, request.model);
+      if (perModel !== undefined) scopes.push(perModel);
+      // The key's team and user carry limits and budgets of their own, shared by all their keys.
+      for (const [kind, owner] of [['team', 'team' in key ? key.team : null], ['user', 'user' in key ? key.user : null]] as const) {
+        if (!owner) continue;
+        const ownerScope = limitScopeFromRecord(`${kind}:${owner.id}`, owner);
+        if (hasLimits(ownerScope)) scopes.push(ownerScope);
+        const ownerPerModel = modelLimitScope(`${kind}:${owner.id}`, owner, request.model);
+        if (ownerPerModel !== undefined) scopes.push(ownerPerModel);
+      }
+    }
+    if (request.user && this.options.endUsers) {
+      const endUser = await this.options.endUsers.find(request.user);
+      if (endUser?.blocked) {
+        throw new PermissionDeniedError(`end user '${request.user}' is blocked`, { code: 'end_user_blocked', param: 'user' });
+      }
+      if (endUser) {
+        const endUserScope = limitScopeFromRecord(`end_user:${endUser.id}`, endUser);
+        if (hasLimits(endUserScope)) scopes.push(endUserScope);
+      }
     }
     if (scopes.length === 0) return undefined;
 

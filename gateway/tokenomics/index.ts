@@ -13,3 +13,5 @@ export type { AdmissionOptions, AdmissionRequest, Admitted } from './admission';
 export { createLimitStore, valkeyUrlFromEnvironment } from './limits';
 export type { LimitStore } from './limits';
 export { nextResetAfter, pruneSpendLogs, resetDueBudgets } from './maintenance';
+export { CachedEndUsers } from './end-users';
+export type { EndUserLookup } from './end-users';

@@ -11,7 +11,7 @@ import { createGatewayApp } from '../../gateway/http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from '../../gateway/routing';
 import { KeyRepository } from '../../gateway/storage';
 import type { Database } from '../../gateway/storage';
-import { Admission, SpendTracker, priceOfDeployment } from '../../gateway/tokenomics';
+import { Admission, CachedEndUsers, SpendTracker, priceOfDeployment } from '../../gateway/tokenomics';
 import type { LimitStore, SpendLedger } from '../../gateway/tokenomics';
 
 export interface RunningGateway {
@@ -57,16 +57,17 @@ export function buildGateway(
     reports: () => Promise.resolve(database ? new SpendReports(database) : undefined),
     org: () => Promise.resolve(database && keys ? new OrgManagement(database, keys, now ? () => new Date(now()) : undefined) : undefined),
     ...(options.ledger ? { spend: new SpendTracker(options.ledger) } : {}),
-    ...(options.limits ? { admission: admissionFor(options.limits, router) } : {}),
+    ...(options.limits ? { admission: admissionFor(options.limits, router, database) } : {}),
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
   });
   return { app, client, authenticator };
 }
 
 /** Admission priced like main.ts: the most expensive deployment of the group. */
-function admissionFor(store: LimitStore, router: ModelRouter): Admission {
+function admissionFor(store: LimitStore, router: ModelRouter, database: Database | undefined): Admission {
   return new Admission({
     store,
+    ...(database ? { endUsers: new CachedEndUsers(async () => database) } : {}),
     priceOfGroup: (group) =>
       router.registry
         .group(group)

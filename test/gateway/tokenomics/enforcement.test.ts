@@ -155,3 +155,19 @@ describe('team and user limits', () => {
     expect((await chat(1, blocked.key)).json().error.code).toBe('team_blocked');
   });
 });
+
+describe('end-user (customer) limits', () => {
+  it('limits the request’s user by their budget, across keys, and refuses blocked customers', async () => {
+    await replicas[0]!.inject({ method: 'POST', url: '/customer/new', headers: admin, payload: { user_id: 'acme-corp', rpm_limit: 2 } });
+    await replicas[0]!.inject({ method: 'POST', url: '/customer/new', headers: admin, payload: { user_id: 'blocked-corp', blocked: true } });
+    const first = await generate({});
+    const second = await generate({});
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await chat(i, i === 1 ? second.key : first.key, { user: 'acme-corp' })).statusCode);
+    expect(statuses).toEqual([200, 200, 429]);
+    expect((await chat(0, first.key, { user: 'someone-else' })).statusCode).toBe(200);
+    const blocked = await chat(1, first.key, { user: 'blocked-corp' });
+    expect(blocked.statusCode).toBe(403);
+    expect(blocked.json().error).toMatchObject({ code: 'end_user_blocked', param: 'user' });
+  });
+});

@@ -137,6 +137,7 @@ async function serve(args: string[]): Promise<void> {
     ...(masterKey ? { masterKey } : {}),
     keys: () => keyStore,
     ...(loaded.settings.keyCacheTtlMs !== undefined ? { cacheTtlMs: loaded.settings.keyCacheTtlMs } : {}),
+    allowRequestsOnDbUnavailable: loaded.settings.allowRequestsOnDbUnavailable,
   });
   const dataDir = env.SWITCHYARD_DATA_DIR ?? '.switchyard/pglite';
   const ledger = values['no-database']

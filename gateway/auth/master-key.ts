@@ -5,7 +5,7 @@
  * virtual key's lookup hash, so a request hashes its key once.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AuthenticationError } from '../errors';
+import { AuthenticationError, GatewayError } from '../errors';
 import type { KeyRecord, KeyWithOwners } from '../storage';
 
 /** Who is calling. */
@@ -41,6 +41,12 @@ export interface GatewayAuthenticatorOptions {
   readonly cacheTtlMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * While the database cannot be reached, keep admitting keys seen before (their last known state),
+   * however old the cached entry (LiteLLM's `allow_requests_on_db_unavailable`).
+   * @default false: such requests get 503
+   */
+  readonly allowRequestsOnDbUnavailable?: boolean;
 }
 
 const MASTER: Principal = Object.freeze({ kind: 'master' });
@@ -64,8 +70,10 @@ export class GatewayAuthenticator implements Authenticator {
   private readonly keys: (() => Promise<KeyLookup | undefined>) | undefined;
   private readonly cacheTtlMs: number;
   private readonly now: () => number;
+  private readonly allowRequestsOnDbUnavailable: boolean;
 
-  constructor({ masterKey, keys, cacheTtlMs = 10_000, now = Date.now }: GatewayAuthenticatorOptions = {}) {
+  constructor({ masterKey, keys, cacheTtlMs = 10_000, now = Date.now, allowRequestsOnDbUnavailable = false }: GatewayAuthenticatorOptions = {}) {
+    this.allowRequestsOnDbUnavailable = allowRequestsOnDbUnavailable;
     this.open = masterKey === undefined || masterKey.length === 0;
     this.masterDigest = this.open ? undefined : createHash('sha256').update(masterKey as string, 'utf8').digest();
     this.keys = keys;
@@ -91,7 +99,7 @@ export class GatewayAuthenticator implements Authenticator {
       return MASTER;
     }
     if (this.keys === undefined) throw new AuthenticationError('invalid API key');
-    return this.lookUp(presentedKey, digest.toString('hex'));
+    return this.lookUp(presentedKey, digest.toString('hex'), seen);
   }
 
   /** Forgets a key so the next request reads it again (after an update on this replica). */
@@ -106,10 +114,19 @@ export class GatewayAuthenticator implements Authenticator {
     this.presented.set(presentedKey, entry);
   }
 
-  private async lookUp(presentedKey: string, hash: string): Promise<Principal> {
+  private async lookUp(presentedKey: string, hash: string, stale: CacheEntry | undefined): Promise<Principal> {
     const store = await this.keys?.();
     if (store === undefined) throw new AuthenticationError('invalid API key');
-    const key = await store.findWithOwnersByHash(hash);
+    let key: KeyWithOwners | undefined;
+    try {
+      key = await store.findWithOwnersByHash(hash);
+    } catch (error) {
+      if (this.allowRequestsOnDbUnavailable && stale?.key !== undefined) return this.admit(stale.key);
+      throw new GatewayError(503, 'service_unavailable', 'the key store is unreachable; try again shortly', {
+        code: 'database_unavailable',
+        cause: error,
+      });
+    }
     this.remember(presentedKey, { master: false, key, hash, until: this.now() + (key ? this.cacheTtlMs : NEGATIVE_TTL_MS) });
     return this.admit(key);
   }

@@ -232,7 +232,6 @@ const LITELLM_ONLY_KEYS: Readonly<Record<Section, readonly string[]>> = {
     'use_google_kms',
     'database_connection_pool_limit',
     'database_connection_timeout',
-    'allow_requests_on_db_unavailable',
     'store_model_in_db',
     'supported_db_objects',
     'store_prompts_in_spend_logs',

@@ -113,6 +113,8 @@ export interface GatewaySettings {
   readonly keyCacheTtlMs?: number;
   /** `general_settings.maximum_spend_logs_retention_period`, a duration such as `30d`. */
   readonly spendLogRetention?: string;
+  /** `general_settings.allow_requests_on_db_unavailable`. */
+  readonly allowRequestsOnDbUnavailable: boolean;
   /**
    * `general_settings.max_request_size_mb`, converted to bytes (1 MB = 1024 × 1024 bytes).
    * @default - no limit from the config
@@ -490,6 +492,8 @@ export function resolveSettings(
 
   return withoutUndefined<GatewaySettings>({
     spendBatchWriteMs: secondsToMs(batchWriteAt),
+    allowRequestsOnDbUnavailable:
+      resolver.boolean(general.allow_requests_on_db_unavailable, ['general_settings', 'allow_requests_on_db_unavailable'], missing) ?? false,
     spendLogRetention: resolver.text(
       general.maximum_spend_logs_retention_period,
       ['general_settings', 'maximum_spend_logs_retention_period'],

@@ -292,6 +292,8 @@ export const generalSettingsSchema = z.looseObject({
   user_api_key_cache_ttl: optionalField(parseNumber(SETTINGS_NUMBERS.user_api_key_cache_ttl)),
   /** A duration (`30d`, `1mo`): spend-log rows older than this are deleted; daily aggregates stay. */
   maximum_spend_logs_retention_period: optionalField(parseText),
+  /** Keep serving keys already seen while the database is unreachable. */
+  allow_requests_on_db_unavailable: optionalField(parseBoolean),
 });
 
 const parseEnvironmentValue: Parse<string> = (value) => {

@@ -88,6 +88,7 @@ describe('loadConfigFile: a valid config using every supported key', () => {
       numRetries: 4,
       routingStrategy: 'simple-shuffle',
       maxRequestBodyBytes: 2.5 * 1024 * 1024,
+      allowRequestsOnDbUnavailable: false,
       missingEnv: [],
     });
   });
@@ -406,7 +407,7 @@ describe('coercion, as LiteLLM configs are written', () => {
     expect(loaded.warnings).toEqual([]);
     expect(loaded.deployments[0]).not.toHaveProperty('apiBase');
     expect(loaded.deployments[0]).not.toHaveProperty('rpm');
-    expect(loaded.settings).toStrictEqual({ dropParams: false, routingStrategy: 'simple-shuffle', missingEnv: [] });
+    expect(loaded.settings).toStrictEqual({ dropParams: false, allowRequestsOnDbUnavailable: false, routingStrategy: 'simple-shuffle', missingEnv: [] });
   });
 
   it('refuses a number out of range and a fraction where a whole number is needed', () => {

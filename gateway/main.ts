@@ -25,6 +25,7 @@ import {
   SpendLedger,
   SpendTracker,
   createLimitStore,
+  createWebhookSender,
   priceOfDeployment,
   pruneSpendLogs,
   resetDueBudgets,
@@ -147,6 +148,11 @@ async function serve(args: string[]): Promise<void> {
         ...(loaded.settings.spendBatchWriteMs !== undefined ? { flushIntervalMs: loaded.settings.spendBatchWriteMs } : {}),
         spoolFile: resolve(dataDir, '..', 'spend-spool.json'),
         onError: (error) => logger.warn({ err: error, pending: ledger?.pending }, 'spend batch not written; kept for the next attempt'),
+        ...(env.WEBHOOK_URL
+          ? {
+              onSoftBudgetCrossed: createWebhookSender(env.WEBHOOK_URL, (error) => logger.warn({ err: error }, 'budget webhook failed')),
+            }
+          : {}),
       });
   ledger?.start();
   // Budget resets and spend-log retention, once a minute (every replica may run them: both are idempotent).

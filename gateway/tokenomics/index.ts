@@ -15,3 +15,5 @@ export type { LimitStore } from './limits';
 export { nextResetAfter, pruneSpendLogs, resetDueBudgets } from './maintenance';
 export { CachedEndUsers } from './end-users';
 export type { EndUserLookup } from './end-users';
+export type { SoftBudgetAlert } from './spend-ledger';
+export { createWebhookSender } from './webhook';

@@ -40,10 +40,12 @@ export async function resetDueBudgets(database: Database, now: Date = new Date()
       `SELECT ${id} AS id, budget_reset_at, ${duration} AS duration FROM ${table} WHERE budget_reset_at <= $1`,
       [now.toISOString()],
     );
+    // A key's soft-budget alert is re-armed with its new period.
+    const rearm = table === 'keys' ? ', soft_budget_alerted_at = NULL' : '';
     for (const row of rows) {
       const next = row.duration ? nextResetAfter(new Date(row.budget_reset_at), row.duration, now) : undefined;
       const { rowCount } = await database.query(
-        `UPDATE ${table} SET spend = 0, spend_tokens = 0, budget_reset_at = $3, updated_at = now()
+        `UPDATE ${table} SET spend = 0, spend_tokens = 0, budget_reset_at = $3, updated_at = now()${rearm}
          WHERE ${id} = $1 AND budget_reset_at = $2`,
         [row.id, new Date(row.budget_reset_at).toISOString(), next ? next.toISOString() : null],
       );

@@ -53,7 +53,32 @@ export interface SpendLedgerOptions {
   readonly spoolFile?: string;
   /** Told about write failures (records stay buffered). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Told once per budget period about each key whose spend reached its `soft_budget` (multi-replica
+   * safe: the alert is claimed in the database).
+   * @default - no alerts
+   */
+  readonly onSoftBudgetCrossed?: (alert: SoftBudgetAlert) => void;
 }
+
+/** A key that reached its `soft_budget`, in the fields LiteLLM's budget webhooks carry. */
+export interface SoftBudgetAlert {
+  readonly event: 'soft_budget_crossed';
+  readonly event_group: 'key';
+  readonly event_message: string;
+  readonly token: string;
+  readonly key_alias: string | null;
+  readonly user_id: string | null;
+  readonly team_id: string | null;
+  readonly spend: number;
+  readonly soft_budget: number;
+  readonly max_budget: number | null;
+}
+
+const CLAIM_SOFT_BUDGET_ALERTS = /* sql */ `
+UPDATE keys SET soft_budget_alerted_at = now()
+WHERE token_hash = ANY($1::text[]) AND soft_budget IS NOT NULL AND spend >= soft_budget AND soft_budget_alerted_at IS NULL
+RETURNING token_hash, key_alias, key_name, user_id, team_id, spend, soft_budget, max_budget`;
 
 /** One statement: insert new rows, then add exactly those rows' spend to every owner and day. */
 const WRITE_BATCH = /* sql */ `
@@ -176,6 +201,33 @@ export class SpendLedger {
     }
   }
 
+  private async claimSoftBudgetAlerts(database: Database, batch: readonly SpendRecord[]): Promise<void> {
+    const keys = [...new Set(batch.map((record) => record.token_hash).filter((hash): hash is string => hash !== null))];
+    if (keys.length === 0) return;
+    try {
+      const { rows } = await database.query<{
+        token_hash: string; key_alias: string | null; key_name: string; user_id: string | null; team_id: string | null;
+        spend: number; soft_budget: number; max_budget: number | null;
+      }>(CLAIM_SOFT_BUDGET_ALERTS, [keys]);
+      for (const row of rows) {
+        this.options.onSoftBudgetCrossed?.({
+          event: 'soft_budget_crossed',
+          event_group: 'key',
+          event_message: `key ${row.key_alias ?? row.key_name} reached its soft budget: spend $${row.spend.toFixed(4)} of $${row.soft_budget}`,
+          token: row.token_hash,
+          key_alias: row.key_alias,
+          user_id: row.user_id,
+          team_id: row.team_id,
+          spend: Number(row.spend),
+          soft_budget: Number(row.soft_budget),
+          max_budget: row.max_budget === null ? null : Number(row.max_budget),
+        });
+      }
+    } catch (error) {
+      this.options.onError?.(error);
+    }
+  }
+
   private async writeAll(): Promise<void> {
     if (this.buffer.length === 0) return;
     const database = await this.options.database();
@@ -189,6 +241,7 @@ export class SpendLedger {
         return;
       }
       this.buffer.splice(0, batch.length);
+      if (this.options.onSoftBudgetCrossed) await this.claimSoftBudgetAlerts(database, batch);
     }
   }
 }

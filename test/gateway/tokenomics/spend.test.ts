@@ -187,3 +187,48 @@ describe('spend reports', () => {
     expect(beforeToday).toEqual([]);
   });
 });
+
+describe('soft budget alerts', () => {
+  it('fires once per period when a key’s spend reaches its soft_budget, and delivers to the webhook', async () => {
+    const { createServer } = await import('node:http');
+    const received: unknown[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (piece) => (body += piece));
+      request.on('end', () => {
+        received.push(JSON.parse(body));
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const { createWebhookSender } = await import('../../../gateway/tokenomics');
+    const alertingLedger = new SpendLedger({
+      database: async () => database,
+      flushIntervalMs: 60_000,
+      onSoftBudgetCrossed: createWebhookSender(`http://127.0.0.1:${port}/hook`, (error) => {
+        throw error;
+      }),
+    });
+    const alerting = buildGateway(CONFIG, { database, ledger: alertingLedger }).app;
+    try {
+      const { key, token } = (await alerting.inject({ method: 'POST', url: '/key/generate', headers: admin, payload: { soft_budget: 0.02, key_alias: 'soft' } })).json();
+      const call = () =>
+        alerting.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${key}` }, payload: { model: 'priced', messages: [{ role: 'user', content: 'hi' }] } });
+      await call();
+      await alertingLedger.flush();
+      expect(received).toEqual([]);
+      await call();
+      await alertingLedger.flush();
+      await call();
+      await alertingLedger.flush();
+      await expect.poll(() => received.length, { timeout: 3_000 }).toBe(1);
+      expect(received[0]).toMatchObject({ event: 'soft_budget_crossed', event_group: 'key', token, key_alias: 'soft', soft_budget: 0.02 });
+      expect((received[0] as { spend: number }).spend).toBeCloseTo(2 * PRICED_COST, 12);
+      expect(JSON.stringify(received)).not.toContain(key);
+    } finally {
+      await alerting.close();
+      server.close();
+    }
+  });
+});

@@ -2,13 +2,12 @@
  * Admission on the request path: before a call, the caller's limits (the virtual key's, its team's, its
  * user's and the end user's — the request's `user`, limited by their budget — RPM, TPM, parallel requests and USD/token budgets, and their per-model RPM/TPM) are checked and reserved in one
  * atomic step; after it, the reservation is settled with the real cost and tokens, or released when the
- * call failed. The worst case reserved is the prompt estimate plus `max_tokens` (or a default output
+ * call failed. The worst case reserved is an upper bound of the prompt's tokens plus `max_tokens` (or a default output
  * cap) at the most expensive deployment of the model group, so retries cannot overshoot either.
  */
 import type { Principal } from '../auth';
 import { PermissionDeniedError } from '../errors';
 import type { EndUserLookup } from './end-users';
-import { estimateTokens } from '../providers/mock';
 import type { ModelPrice } from './model-prices';
 import { limitScopeFromRecord, modelLimitScope, toLimitError, worstCaseCost, worstCaseTokens } from './limits';
 import type { LimitScope, LimitStore, LimitTicket } from './limits';
@@ -53,10 +52,16 @@ function hasLimits(scope: LimitScope): boolean {
   );
 }
 
-/** The prompt's size in tokens, estimated from its JSON at four characters a token. */
-function promptEstimate(request: AdmissionRequest): number {
+/**
+ * An upper bound of the prompt's tokens: the length of its JSON. A token is at least one character, and
+ * the JSON's quotes and keys cover the chat template's few tokens per message, so the reservation made
+ * from it is never below what the provider will count (a reservation that could be too low would let a
+ * burst overshoot the budget).
+ */
+function promptUpperBound(request: AdmissionRequest): number {
   const prompt = request.messages ?? request.prompt ?? request.input;
-  return prompt === undefined ? 0 : estimateTokens(typeof prompt === 'string' ? prompt : JSON.stringify(prompt));
+  if (prompt === undefined) return 0;
+  return typeof prompt === 'string' ? prompt.length : JSON.stringify(prompt).length;
 }
 
 export class Admission {
@@ -97,7 +102,7 @@ export class Admission {
     }
     if (scopes.length === 0) return undefined;
 
-    const prompt = promptEstimate(request);
+    const prompt = promptUpperBound(request);
     const output = request.max_tokens ?? request.max_completion_tokens ?? this.defaultMaxOutputTokens;
     const decision = await this.options.store.admit({
       scopes,

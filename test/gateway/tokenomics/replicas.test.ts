@@ -152,7 +152,7 @@ describe('three replicas, one Postgres, one Valkey', () => {
     const { key, token } = await generate({});
     const victim = replicas[2]!;
     const load = Array.from({ length: 90 }, (_, i) =>
-      new Promise<number>((resolveDelay) => setTimeout(resolveDelay, i * 5)).then(() => chat(replicas[i % 3]!, key)),
+      new Promise<void>((resolveDelay) => setTimeout(resolveDelay, i * 5)).then(() => chat(replicas[i % 3]!, key)),
     );
     setTimeout(() => void stopReplica(victim.child), 200);
     const statuses = await Promise.all(load);

@@ -21,7 +21,9 @@ export const PULUMI_PROJECT = 'switchyard';
 /** The config key holding the settings object. */
 export const PLATFORM_CONFIG_KEY = `${PULUMI_PROJECT}:platform`;
 /** The environments with a stack file, rendered by `npm run synth` when none is named. */
-export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+export const ENVIRONMENTS = ['dev', 'staging', 'prod', 'private-cloud', 'gitops-1password', 'vault-eso', 'multi-tenant-gpu', 'sso-keycloak'] as const;
+/** The chart's id, and so the prefix of every object name (`switchyard-gateway`, …); the same for `cdk8s synth` and `pulumi up`. */
+export const CHART_ID = 'switchyard';
 /** The folder of the stack files. */
 export const STACKS_DIR = resolve(import.meta.dirname);
 
@@ -107,6 +109,27 @@ export function parsePlatformSettings(text: string, fileName: string): PlatformS
       // An unknown key is shown where it is written, not where its parent starts.
       const node = issue.code === 'unrecognized_keys' ? (keyNodeAt(settingsNode, path, issue.keys[0]) ?? nodeAt(settingsNode, path)) : nodeAt(settingsNode, path);
       return `${where(node)} ${formatPath(path)}: ${message}`;
+    }),
+  );
+}
+
+/**
+ * Validates settings already read from config (the Pulumi program's `config.getObject('platform')`).
+ * `fileName` is the stack file messages name; there is no line information here.
+ *
+ * @throws SettingsError naming the stack file and the key of every problem.
+ */
+export function validatePlatformSettings(value: unknown, fileName: string): PlatformSettings {
+  if (value === undefined || value === null) {
+    throw new SettingsError([`${fileName}: config.${PLATFORM_CONFIG_KEY} is missing; add the platform settings under config: ${PLATFORM_CONFIG_KEY}:`]);
+  }
+  const parsed = platformSettingsSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new SettingsError(
+    parsed.error.issues.map((issue) => {
+      const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol');
+      const message = issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+      return `${fileName}: ${formatPath(path)}: ${message}`;
     }),
   );
 }

@@ -3,7 +3,7 @@
  * into `dist/<env>/` from its stack file, then validates every rendered object (Kubernetes and CRD
  * schemas, strictly, plus the platform checks) and fails on any issue.
  *
- *   npm run synth                 # every environment: dev, staging, prod
+ *   npm run synth                 # every environment with a stack file (ENVIRONMENTS in settings.ts)
  *   npm run synth -- dev prod     # just these
  *
  * Environment: CDK8S_OUTDIR (set by `cdk8s synth`; default `dist`), SWITCHYARD_SHARED_DIR (the folder
@@ -18,15 +18,12 @@ import { App, YamlOutputType } from 'cdk8s';
 import { formatIssue } from '../gateway/config';
 import { PlatformChart } from '../constructs/platform-chart';
 import { createManifestValidator, formatManifestIssues } from '../constructs/validation';
-import { ENVIRONMENTS, SettingsError, loadPlatformSettings, stackFilePath } from './settings';
+import { CHART_ID, ENVIRONMENTS, SettingsError, loadPlatformSettings, stackFilePath } from './settings';
 
 const root = resolve(import.meta.dirname, '..');
 const outRoot = resolve(root, process.env.CDK8S_OUTDIR ?? 'dist');
 const sharedDir = resolve(root, process.env.SWITCHYARD_SHARED_DIR ?? join('..', 'shared'));
 const stacksDir = resolve(root, process.env.SWITCHYARD_STACKS_DIR ?? 'stacks');
-
-/** The chart's id, and so the prefix of every object name (`switchyard-gateway`, …). */
-const CHART_ID = 'switchyard';
 
 function synthEnvironment(environment: string): { objects: number; issues: string[] } {
   const settings = loadPlatformSettings(environment, stacksDir);

@@ -79,6 +79,12 @@ export class OrgManagement {
     return this.repository(kind).list(page, size, filter);
   }
 
+  /** The teams a user administers. */
+  async adminTeamsOf(userId: string): Promise<Set<string>> {
+    const { rows } = await this.db.query<{ team_id: string }>(`SELECT team_id FROM team_memberships WHERE user_id = $1 AND role = 'admin'`, [userId]);
+    return new Set(rows.map((row) => row.team_id));
+  }
+
   budgets(ids: readonly string[]): Promise<EntityRow[]> {
     return this.repository('budget').findMany(ids);
   }

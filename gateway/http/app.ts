@@ -104,7 +104,7 @@ export function createGatewayApp({
   void app.register(async (api) => {
     await api.register(authPlugin, { authenticator });
     await api.register(openAiRoutes, { router, ...(spend ? { spend } : {}), ...(logger ? { logger } : {}), ...(admission ? { admission } : {}) });
-    await api.register(keyRoutes, { keys });
+    await api.register(keyRoutes, { keys, org });
     await api.register(orgRoutes, { org });
     await api.register(spendRoutes, { reports });
   });

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { KeyManagement } from '../../admin';
+import type { KeyManagement, OrgManagement } from '../../admin';
 import {
   keyDeleteSchema,
   keyGenerateSchema,
@@ -15,19 +15,37 @@ import {
   keyUpdateSchema,
 } from '../../admin';
 import { GatewayError } from '../../errors';
-import { requireAdmin, requireService } from './admin-guard';
+import { requireAdmin, requireAdminOrTeamAdmin, requireFields, requireService, requireTeam } from './admin-guard';
+import type { Caller } from './admin-guard';
 
 export interface KeyRoutesOptions {
   /** The key service once the database is open; `undefined` when the gateway runs without one. */
   readonly keys: () => Promise<KeyManagement | undefined>;
+  /** Team memberships, to recognise team admins. */
+  readonly org: () => Promise<OrgManagement | undefined>;
 }
 
-export const keyRoutes: FastifyPluginCallbackZod<KeyRoutesOptions> = (app, { keys }, done) => {
+/** What a team admin may set on their team's keys; budgets and limits above the team stay the proxy admin's. */
+const TEAM_ADMIN_KEY_FIELDS: ReadonlySet<string> = new Set([
+  'key', 'team_id', 'key_alias', 'duration', 'models', 'max_budget', 'soft_budget', 'budget_duration', 'rpm_limit',
+  'tpm_limit', 'max_parallel_requests', 'metadata', 'tags', 'blocked', 'user_id',
+]);
+
+export const keyRoutes: FastifyPluginCallbackZod<KeyRoutesOptions> = (app, { keys, org }, done) => {
   const service = (): Promise<KeyManagement> => requireService(keys);
 
+  /** A team admin may touch a key only when the key belongs to one of their teams. */
+  const requireKeyOfTeam = async (caller: Caller, keyOrHash: string): Promise<void> => {
+    if (caller.kind === 'proxy_admin') return;
+    const key = await (await service()).info(keyOrHash);
+    requireTeam(caller, key.team_id);
+  };
+
   app.post('/key/generate', { schema: { body: keyGenerateSchema } }, async (request) => {
-    requireAdmin(request);
-    return (await service()).generate(request.body, 'proxy_admin');
+    const caller = await requireAdminOrTeamAdmin(request, org);
+    requireFields(caller, request.body, TEAM_ADMIN_KEY_FIELDS);
+    requireTeam(caller, request.body.team_id);
+    return (await service()).generate(request.body, caller.kind === 'proxy_admin' ? 'proxy_admin' : caller.userId);
   });
 
   app.get('/key/info', { schema: { querystring: z.object({ key: z.string().optional() }) } }, async (request) => {
@@ -54,25 +72,30 @@ export const keyRoutes: FastifyPluginCallbackZod<KeyRoutesOptions> = (app, { key
   });
 
   app.post('/key/update', { schema: { body: keyUpdateSchema } }, async (request) => {
-    requireAdmin(request);
+    const caller = await requireAdminOrTeamAdmin(request, org);
+    requireFields(caller, request.body, TEAM_ADMIN_KEY_FIELDS);
+    await requireKeyOfTeam(caller, request.body.key);
+    if (request.body.team_id !== undefined) requireTeam(caller, request.body.team_id);
     return (await service()).update(request.body);
   });
 
   app.post('/key/delete', { schema: { body: keyDeleteSchema } }, async (request) => {
-    requireAdmin(request);
+    const caller = await requireAdminOrTeamAdmin(request, org);
+    if (caller.kind === 'team_admin') {
+      requireFields(caller, request.body, new Set(['keys']));
+      for (const key of request.body.keys ?? []) await requireKeyOfTeam(caller, key);
+    }
     const deleted = await (await service()).delete(request.body.keys ?? [], request.body.key_aliases ?? []);
     return { deleted_keys: deleted };
   });
 
-  app.post('/key/block', { schema: { body: keyReferenceSchema } }, async (request) => {
-    requireAdmin(request);
-    return (await service()).setBlocked(request.body.key, true);
-  });
-
-  app.post('/key/unblock', { schema: { body: keyReferenceSchema } }, async (request) => {
-    requireAdmin(request);
-    return (await service()).setBlocked(request.body.key, false);
-  });
+  for (const [path, blocked] of [['/key/block', true], ['/key/unblock', false]] as const) {
+    app.post(path, { schema: { body: keyReferenceSchema } }, async (request) => {
+      const caller = await requireAdminOrTeamAdmin(request, org);
+      await requireKeyOfTeam(caller, request.body.key);
+      return (await service()).setBlocked(request.body.key, blocked);
+    });
+  }
 
   app.post('/key/regenerate', { schema: { body: keyRegenerateSchema } }, async (request) => {
     requireAdmin(request);

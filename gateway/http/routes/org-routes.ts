@@ -24,7 +24,9 @@ import {
   userNewSchema,
   userUpdateSchema,
 } from '../../admin';
-import { requireAdmin, requireService } from './admin-guard';
+import type { FastifyRequest } from 'fastify';
+import { requireAdmin, requireAdminOrTeamAdmin, requireFields, requireService, requireTeam } from './admin-guard';
+import type { Caller } from './admin-guard';
 
 export interface OrgRoutesOptions {
   readonly org: () => Promise<OrgManagement | undefined>;
@@ -32,17 +34,30 @@ export interface OrgRoutesOptions {
 
 export const orgRoutes: FastifyPluginCallbackZod<OrgRoutesOptions> = (app, { org }, done) => {
   const service = (): Promise<OrgManagement> => requireService(org);
-  app.addHook('preHandler', async (request) => requireAdmin(request));
+  // Team admins may read their team, rename it, tag it and manage its members; everything else here is
+  // the proxy admin's.
+  const TEAM_ADMIN_ROUTES = new Set(['/team/info', '/team/update', '/team/member_add', '/team/member_delete']);
+  app.addHook('preHandler', async (request) => {
+    if (!TEAM_ADMIN_ROUTES.has(request.routeOptions.url ?? '')) requireAdmin(request);
+  });
+  const teamCaller = async (request: FastifyRequest, teamId: string): Promise<Caller> => {
+    const caller = await requireAdminOrTeamAdmin(request, org);
+    requireTeam(caller, teamId);
+    return caller;
+  };
 
   // Teams
   app.post('/team/new', { schema: { body: teamNewSchema } }, async (request) => (await service()).createTeam(request.body));
   app.post('/team/update', { schema: { body: teamUpdateSchema } }, async (request) => {
+    const caller = await teamCaller(request, request.body.team_id);
+    requireFields(caller, request.body, new Set(['team_id', 'team_alias', 'metadata', 'tags']));
     const { team_id, ...fields } = request.body;
     return (await service()).update('team', team_id, fields);
   });
-  app.get('/team/info', { schema: { querystring: z.object({ team_id: z.string().min(1) }) } }, async (request) =>
-    (await service()).teamInfo(request.query.team_id),
-  );
+  app.get('/team/info', { schema: { querystring: z.object({ team_id: z.string().min(1) }) } }, async (request) => {
+    await teamCaller(request, request.query.team_id);
+    return (await service()).teamInfo(request.query.team_id);
+  });
   app.get('/team/list', { schema: { querystring: pageQuerySchema } }, async (request) =>
     (await (await service()).list('team', request.query.page, request.query.size)).rows,
   );
@@ -50,12 +65,14 @@ export const orgRoutes: FastifyPluginCallbackZod<OrgRoutesOptions> = (app, { org
     deleted_teams: await (await service()).delete('team', request.body.team_ids),
   }));
   app.post('/team/member_add', { schema: { body: teamMemberAddSchema } }, async (request) => {
+    await teamCaller(request, request.body.team_id);
     const members = Array.isArray(request.body.member) ? request.body.member : [request.body.member];
     return (await service()).addMembers(request.body.team_id, members);
   });
-  app.post('/team/member_delete', { schema: { body: teamMemberDeleteSchema } }, async (request) =>
-    (await service()).removeMember(request.body.team_id, request.body.user_id),
-  );
+  app.post('/team/member_delete', { schema: { body: teamMemberDeleteSchema } }, async (request) => {
+    await teamCaller(request, request.body.team_id);
+    return (await service()).removeMember(request.body.team_id, request.body.user_id);
+  });
 
   // Users
   app.post('/user/new', { schema: { body: userNewSchema } }, async (request) => (await service()).createUser(request.body));

@@ -107,3 +107,37 @@ describe('roles', () => {
     expect((await get('/budget/list', { authorization: `Bearer ${key}` })).statusCode).toBe(403);
   });
 });
+
+describe('team admins', () => {
+  it('manage their own team’s members and keys, only through the fields allowed to them', async () => {
+    await post('/team/new', { team_id: 'red', max_budget: 50, members_with_roles: [{ user_id: 'rita', role: 'admin' }, { user_id: 'ron', role: 'user' }] });
+    await post('/team/new', { team_id: 'blue' });
+    const { key: ritaKey } = (await post('/key/generate', { user_id: 'rita' })).json();
+    const { key: ronKey } = (await post('/key/generate', { user_id: 'ron' })).json();
+    const rita = { authorization: `Bearer ${ritaKey}` };
+
+    // Their team: read, rename, add members, create and block keys.
+    expect((await get('/team/info?team_id=red', rita)).statusCode).toBe(200);
+    expect((await post('/team/update', { team_id: 'red', team_alias: 'Red team' }, rita)).json().team_alias).toBe('Red team');
+    expect((await post('/team/member_add', { team_id: 'red', member: { user_id: 'rex' } }, rita)).statusCode).toBe(200);
+    const created = await post('/key/generate', { team_id: 'red', key_alias: 'red-bot', max_budget: 5 }, rita);
+    expect(created.statusCode).toBe(200);
+    expect(created.json().created_by).toBe('rita');
+    expect((await post('/key/block', { key: created.json().key }, rita)).json().blocked).toBe(true);
+
+    // Fields that are the proxy admin's, other teams, and keys outside their teams: refused by name.
+    const raise = await post('/team/update', { team_id: 'red', max_budget: 5000 }, rita);
+    expect(raise.statusCode).toBe(403);
+    expect(raise.json().error.param).toBe('max_budget');
+    expect((await post('/key/generate', { team_id: 'red', budget_id: 'x' }, rita)).json().error.param).toBe('budget_id');
+    expect((await get('/team/info?team_id=blue', rita)).statusCode).toBe(403);
+    expect((await post('/key/generate', { team_id: 'blue' }, rita)).statusCode).toBe(403);
+    expect((await post('/key/generate', {}, rita)).statusCode).toBe(403);
+    const { key: outsider } = (await post('/key/generate', { team_id: 'blue' })).json();
+    expect((await post('/key/block', { key: outsider }, rita)).statusCode).toBe(403);
+    expect((await post('/budget/new', { budget_id: 'rita-budget' }, rita)).statusCode).toBe(403);
+
+    // Plain members are not team admins.
+    expect((await get('/team/info?team_id=red', { authorization: `Bearer ${ronKey}` })).statusCode).toBe(403);
+  });
+});

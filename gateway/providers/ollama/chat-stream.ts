@@ -67,6 +67,24 @@ export function createOllamaToOpenAiChunkStream(context: TranslationContext): Ch
   return new OllamaToOpenAiChunkStream(context);
 }
 
+/**
+ * Translates what is left in the line buffer when the body ends: a last line without its line break. If it
+ * is not JSON, the connection was cut mid-line.
+ */
+export function translateNdjsonTail<Chunk>(lines: NdjsonLineBuffer, translate: (parsed: unknown) => Chunk[]): Chunk[] {
+  const chunks: Chunk[] = [];
+  for (const line of lines.end()) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (error) {
+      throw truncatedOllamaStreamError(error);
+    }
+    chunks.push(...translate(parsed));
+  }
+  return chunks;
+}
+
 /** Per-request state: created for one response, never shared. */
 class OllamaToOpenAiChunkStream implements ChatStreamTranslator {
   private readonly lines = new NdjsonLineBuffer();
@@ -86,17 +104,7 @@ class OllamaToOpenAiChunkStream implements ChatStreamTranslator {
   }
 
   end(): ChatCompletionChunk[] {
-    const chunks: ChatCompletionChunk[] = [];
-    for (const line of this.lines.end()) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch (error) {
-        // A last line without its line break that is not JSON: the connection was cut mid-line.
-        throw truncatedOllamaStreamError(error);
-      }
-      chunks.push(...this.translateLine(parsed));
-    }
+    const chunks = translateNdjsonTail(this.lines, (parsed) => this.translateLine(parsed));
     if (!this.finished) throw truncatedOllamaStreamError();
     return chunks;
   }

@@ -18,7 +18,7 @@ import { InvalidRequestError } from '../../errors';
 import type { CompletionRequest, CompletionResponse } from '../../openai';
 import type { CompletionStreamTranslator, TranslationContext } from '../provider-adapter';
 import { readOllamaKeepAlive } from './chat-request';
-import { NdjsonLineBuffer, parseNdjsonLine } from './chat-stream';
+import { NdjsonLineBuffer, parseNdjsonLine, translateNdjsonTail } from './chat-stream';
 import { malformedOllamaResponseError, ollamaErrorMessageToUpstreamError, truncatedOllamaStreamError } from './errors';
 import type { OllamaGenerateRequest, OllamaGenerateResponse } from './ollama-api';
 import {
@@ -132,17 +132,7 @@ class OllamaToOpenAiCompletionStream implements CompletionStreamTranslator {
   }
 
   end(): CompletionResponse[] {
-    const chunks: CompletionResponse[] = [];
-    for (const line of this.lines.end()) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch (error) {
-        // A last line without its line break that is not JSON: the connection was cut mid-line.
-        throw truncatedOllamaStreamError(error);
-      }
-      chunks.push(...this.translateLine(parsed));
-    }
+    const chunks = translateNdjsonTail(this.lines, (parsed) => this.translateLine(parsed));
     if (!this.finished) throw truncatedOllamaStreamError();
     return chunks;
   }

@@ -183,8 +183,9 @@ describe('PGlite in a worker thread (how the gateway opens its embedded database
     const worker = await openDatabase({ dataDir: 'memory://', worker: true });
     clearInterval(probe);
     try {
-      // Opening takes seconds of CPU; in the worker the main thread never stalls for long.
-      expect(maxLagMs).toBeLessThan(250);
+      // Opening takes seconds of CPU (3–7 s in-thread here); in the worker the main thread never stalls for
+      // long. The bound leaves room for a CI machine whose cores are busy with other test files.
+      expect(maxLagMs).toBeLessThan(1_500);
       await migrate(worker);
       const error = await worker
         .query(`INSERT INTO keys (token_hash, key_name, team_id) VALUES ('h', 'n', 'missing-team')`)

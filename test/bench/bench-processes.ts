@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -242,4 +242,63 @@ export function readMemoryMiB(pid: number): { readonly rssMiB: number; readonly 
   } catch {
     return undefined;
   }
+}
+
+/** Clock ticks per second of /proc CPU times (`getconf CLK_TCK`, 100 when unknown). */
+export function clockTicksPerSecond(): number {
+  try {
+    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isFinite(value) && value > 0 ? value : 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** User+system CPU seconds of a process, from /proc (undefined where /proc is missing). */
+export function readCpuSeconds(pid: number, ticksPerSecond: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pins every process descended from this one (servers started by helpers that hide their pids, such as
+ * Postgres and Valkey) to `core`, except the pids in `except`. Processes they fork later inherit it.
+ * Returns how many were pinned; 0 when the plan is unpinned or /proc is missing.
+ */
+export function pinDescendants(plan: CpuPlan, core: number, except: ReadonlySet<number> = new Set()): number {
+  if (!plan.pinned) return 0;
+  const parentOf = new Map<number, number>();
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      } catch {
+        // exited meanwhile
+      }
+    }
+  } catch {
+    return 0;
+  }
+  const descends = (pid: number): boolean => {
+    for (let current = parentOf.get(pid); current !== undefined && current > 1; current = parentOf.get(current)) {
+      if (except.has(current)) return false;
+      if (current === process.pid) return true;
+    }
+    return false;
+  };
+  let pinned = 0;
+  for (const pid of parentOf.keys()) {
+    if (except.has(pid) || !descends(pid)) continue;
+    const result = spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+    if (result.status === 0) pinned += 1;
+  }
+  return pinned;
 }

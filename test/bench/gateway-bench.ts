@@ -23,10 +23,12 @@ import { request } from 'undici';
 import { buildGatewayBundle } from '../../gateway/build';
 import {
   buildBenchHelpers,
+  clockTicksPerSecond,
   freePort,
   killAllChildren,
   pinThisProcess,
   planCpus,
+  readCpuSeconds,
   readMemoryMiB,
   spawnNode,
   stopChild,
@@ -162,27 +164,6 @@ interface Check {
 const log = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
-
-function clockTicksPerSecond(): number {
-  try {
-    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    return Number.isFinite(value) && value > 0 ? value : 100;
-  } catch {
-    return 100;
-  }
-}
-
-/** User+system CPU seconds of a process, from /proc (undefined where /proc is missing). */
-function readCpuSeconds(pid: number, ticksPerSecond: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-  } catch {
-    return undefined;
-  }
-}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((left, right) => left - right);

@@ -107,6 +107,8 @@ export class ValkeyLimitStore implements LimitStore {
       this.client = new Redis(props.url, {
         commandTimeout: props.commandTimeoutMs ?? 2000,
         maxRetriesPerRequest: 1,
+        // Under concurrency, admits and settles issued in the same tick share one write to the socket.
+        enableAutoPipelining: true,
       });
       this.ownsClient = true;
     } else {

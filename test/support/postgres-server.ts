@@ -38,6 +38,8 @@ export async function startPostgresServer(env: Readonly<Record<string, string | 
     password,
     port,
     persistent: false,
+    // On a fresh machine without a `postgres` system user (root cannot run Postgres), create one.
+    createPostgresUser: true,
     onLog: () => undefined,
     onError: () => undefined,
   });

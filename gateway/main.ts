@@ -29,9 +29,11 @@ import {
   priceOfDeployment,
   pruneSpendLogs,
   resetDueBudgets,
-  valkeyUrlFromEnvironment,
+  ValkeyConfigurationError,
+  describeValkeyConnection,
+  valkeyConnectionFromEnvironment,
 } from './tokenomics';
-import type { ModelPrice } from './tokenomics';
+import type { ModelPrice, ValkeyConnection } from './tokenomics';
 import type { Database } from './storage';
 
 const startedAt = performance.now();
@@ -184,10 +186,17 @@ async function serve(args: string[]): Promise<void> {
   const client = new UpstreamClient();
   const registry = new ModelRegistry(loaded.deployments);
   // Limits are shared by every replica through Valkey when one is configured (VALKEY_URL, REDIS_URL or
-  // REDIS_HOST/REDIS_PORT/REDIS_PASSWORD), else kept in this process.
-  const valkeyUrl = valkeyUrlFromEnvironment(env);
+  // REDIS_HOST/REDIS_PORT/REDIS_PASSWORD, or Sentinel with REDIS_SENTINEL_NODES), else kept in this process.
+  let valkey: ValkeyConnection | undefined;
+  try {
+    valkey = valkeyConnectionFromEnvironment(env);
+  } catch (error) {
+    if (!(error instanceof ValkeyConfigurationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   const limitStore = createLimitStore({
-    ...(valkeyUrl ? { valkeyUrl } : {}),
+    ...(valkey === undefined ? {} : { valkey }),
     onError: (error) => logger.warn({ err: error }, 'limit store error'),
   });
   const groupPrices = new Map<string, ModelPrice | undefined>();
@@ -248,7 +257,7 @@ async function serve(args: string[]): Promise<void> {
   const address = await app.listen({ port, host });
   logger.info(
     {
-      limits: valkeyUrl ? 'valkey' : 'memory',
+      limits: valkey === undefined ? 'memory' : `valkey (${describeValkeyConnection(valkey)})`,
       address,
       config: configPath,
       models: registry.modelNames(),

@@ -7,11 +7,15 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>` (or the URL from the environment). */
   readonly url: string;
+  /** The port, when this helper started the server. */
+  readonly port?: number;
   /** `true` when this helper started the server (so tests may, e.g., restart or flush it). */
   readonly owned: boolean;
   stop(): Promise<void>;
@@ -33,11 +37,16 @@ export interface RedisServerOptions {
    * @default 10_000
    */
   readonly startTimeoutMs?: number;
+  /**
+   * A password the started server requires (`requirepass`); the environment's server is then not used.
+   * @default - none
+   */
+  readonly password?: string;
 }
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const env = options.env ?? process.env;
-  const external = env.VALKEY_URL?.trim() || env.REDIS_URL?.trim();
+  const external = options.password === undefined ? env.VALKEY_URL?.trim() || env.REDIS_URL?.trim() : undefined;
   if (external) return { url: external, owned: false, stop: () => Promise.resolve() };
 
   const binaries = options.binaries ?? ['valkey-server', 'redis-server'];
@@ -47,7 +56,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     // A free port can be taken between finding it and the server binding it: try a few.
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort();
-      const started = await launch(binary, port, timeoutMs);
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice', '--dir', tmpdir()];
+      if (options.password !== undefined) args.push('--requirepass', options.password);
+      const started = await launch(binary, args, 'Ready to accept connections', port, timeoutMs);
       if (started.ok) return started.server;
       failures.push(`${binary}: ${started.reason}`);
       if (started.missing) break;
@@ -58,16 +69,64 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
 type Launch = { ok: true; server: RedisServer } | { ok: false; missing: boolean; reason: string };
 
-function launch(binary: string, port: number, timeoutMs: number): Promise<Launch> {
+export interface RedisSentinel {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export interface RedisSentinelOptions {
+  /** The master's port on 127.0.0.1. */
+  readonly masterPort: number;
+  /** The master set's name. */
+  readonly name: string;
+  /** The master's password (`sentinel auth-pass`). */
+  readonly masterPassword?: string;
+  /** The password clients need to talk to this sentinel (`requirepass`). */
+  readonly sentinelPassword?: string;
+  /** @default 10_000 */
+  readonly startTimeoutMs?: number;
+}
+
+/** A Sentinel (`redis-server --sentinel`) on 127.0.0.1 monitoring one master, with quorum 1. */
+export async function startRedisSentinel(options: RedisSentinelOptions): Promise<RedisSentinel> {
+  const failures: string[] = [];
+  for (const binary of ['valkey-server', 'redis-server']) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const port = await freePort();
+      // Sentinel rewrites its config file, so each one gets its own.
+      const folder = mkdtempSync(join(tmpdir(), 'sentinel-'));
+      const configFile = join(folder, 'sentinel.conf');
+      const lines = [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${folder}`,
+        `sentinel monitor ${options.name} 127.0.0.1 ${options.masterPort} 1`,
+        `sentinel down-after-milliseconds ${options.name} 5000`,
+      ];
+      if (options.masterPassword !== undefined) lines.push(`sentinel auth-pass ${options.name} ${options.masterPassword}`);
+      if (options.sentinelPassword !== undefined) lines.push(`requirepass ${options.sentinelPassword}`);
+      writeFileSync(configFile, `${lines.join('\n')}\n`);
+      const started = await launch(binary, [configFile, '--sentinel'], '+monitor master', port, options.startTimeoutMs ?? 10_000);
+      if (started.ok) {
+        return {
+          port,
+          stop: async () => {
+            await started.server.stop();
+            rmSync(folder, { recursive: true, force: true });
+          },
+        };
+      }
+      rmSync(folder, { recursive: true, force: true });
+      failures.push(`${binary}: ${started.reason}`);
+      if (started.missing) break;
+    }
+  }
+  throw new Error(`could not start a Sentinel: ${failures.join('; ')}`);
+}
+
+function launch(binary: string, args: readonly string[], readyMarker: string, port: number, timeoutMs: number): Promise<Launch> {
   return new Promise((resolve) => {
-    const child = spawn(
-      binary,
-      [
-        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no',
-        '--loglevel', 'notice', '--dir', tmpdir(),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let settled = false;
     const finish = (result: Launch): void => {
@@ -85,6 +144,7 @@ function launch(binary: string, port: number, timeoutMs: number): Promise<Launch
         ok: true,
         server: {
           url: `redis://127.0.0.1:${port}`,
+          port,
           owned: true,
           stop: async () => {
             process.removeListener('exit', killOnExit);
@@ -96,7 +156,7 @@ function launch(binary: string, port: number, timeoutMs: number): Promise<Launch
     // The child's own log line, not a probe of the port: another server may already listen there.
     const collect = (chunk: Buffer): void => {
       output = (output + chunk.toString()).slice(-4000);
-      if (output.includes('Ready to accept connections')) ready();
+      if (output.includes(readyMarker)) ready();
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);

@@ -21,4 +21,10 @@ export { MemoryLimitStore } from './memory-limit-store';
 export { formatResetDuration } from './rate-limit-headers';
 export { ValkeyLimitStore } from './valkey-limit-store';
 export type { ValkeyLimitStoreProps } from './valkey-limit-store';
-export { valkeyUrlFromEnvironment } from './valkey-url';
+export {
+  ValkeyConfigurationError,
+  describeValkeyConnection,
+  valkeyConnectionFromEnvironment,
+  valkeyUrlFromEnvironment,
+} from './valkey-connection';
+export type { ValkeyConnection, ValkeySentinelConnection, ValkeyUrlConnection } from './valkey-connection';

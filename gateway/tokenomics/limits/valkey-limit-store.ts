@@ -33,6 +33,7 @@ import type {
   LimitTicket,
   ScopeUsage,
 } from './limit-store';
+import type { ValkeyConnection } from './valkey-connection';
 import { ADMIT_SCRIPT, SETTLE_SCRIPT, USAGE_SCRIPT } from './valkey-scripts';
 
 export interface ValkeyLimitStoreProps extends LimitStoreProps {
@@ -41,6 +42,11 @@ export interface ValkeyLimitStoreProps extends LimitStoreProps {
    * @default - required unless `client` is given
    */
   readonly url?: string;
+  /**
+   * Where Valkey is: a URL, or a Sentinel master set (see `valkeyConnectionFromEnvironment`).
+   * @default - `url`
+   */
+  readonly connection?: ValkeyConnection;
   /**
    * An existing client to use instead of opening one from `url`; it is not closed by `close()`.
    * @default - a client opened from `url`
@@ -103,16 +109,29 @@ export class ValkeyLimitStore implements LimitStore {
     if (props.client !== undefined) {
       this.client = props.client;
       this.ownsClient = false;
-    } else if (props.url !== undefined && props.url !== '') {
-      this.client = new Redis(props.url, {
+    } else {
+      const connection = props.connection ?? (props.url !== undefined && props.url !== '' ? { url: props.url } : undefined);
+      if (connection === undefined) throw new Error('ValkeyLimitStore needs a url (redis://host:port), a Sentinel connection or a client');
+      const options = {
         commandTimeout: props.commandTimeoutMs ?? 2000,
         maxRetriesPerRequest: 1,
         // Under concurrency, admits and settles issued in the same tick share one write to the socket.
         enableAutoPipelining: true,
-      });
+      };
+      this.client =
+        'url' in connection
+          ? new Redis(connection.url, options)
+          : new Redis({
+              ...options,
+              // Sentinel: the client asks the sentinels for the master and follows it across failovers.
+              sentinels: connection.sentinels.map((node) => ({ host: node.host, port: node.port })),
+              name: connection.name,
+              ...(connection.username === undefined ? {} : { username: connection.username }),
+              ...(connection.password === undefined ? {} : { password: connection.password }),
+              ...(connection.sentinelPassword === undefined ? {} : { sentinelPassword: connection.sentinelPassword }),
+              ...(connection.tls === true ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+            });
       this.ownsClient = true;
-    } else {
-      throw new Error('ValkeyLimitStore needs a url (redis://host:port) or a client');
     }
     const onError = props.onError;
     this.client.on('error', (error: unknown) => onError?.(error));

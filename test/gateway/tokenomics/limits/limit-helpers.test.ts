@@ -9,6 +9,9 @@ import {
   limitScopeFromRecord,
   modelLimitScope,
   toLimitError,
+  ValkeyConfigurationError,
+  describeValkeyConnection,
+  valkeyConnectionFromEnvironment,
   valkeyUrlFromEnvironment,
   worstCaseCost,
   worstCaseTokens,
@@ -40,6 +43,68 @@ describe('valkeyUrlFromEnvironment', () => {
     ['REDIS_PORT alone is not enough', { REDIS_PORT: '6379' }, undefined],
   ])('%s', (_name, env, expected) => {
     expect(valkeyUrlFromEnvironment(env)).toBe(expected);
+  });
+});
+
+describe('valkeyConnectionFromEnvironment: Sentinel', () => {
+  const nodes = JSON.stringify([['valkey-0.valkey-headless.switchyard.svc.cluster.local', 26379], ['valkey-1.valkey-headless', 26379]]);
+
+  it('reads the JSON list the constructs render, with the master set and both passwords', () => {
+    const connection = valkeyConnectionFromEnvironment({
+      REDIS_SENTINEL_NODES: nodes,
+      REDIS_SERVICE_NAME: 'switchyard',
+      REDIS_PASSWORD: 'data-secret',
+      REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+    });
+    expect(connection).toEqual({
+      sentinels: [
+        { host: 'valkey-0.valkey-headless.switchyard.svc.cluster.local', port: 26379 },
+        { host: 'valkey-1.valkey-headless', port: 26379 },
+      ],
+      name: 'switchyard',
+      password: 'data-secret',
+      sentinelPassword: 'sentinel-secret',
+    });
+  });
+
+  it('also reads host:port,host:port and ports written as strings', () => {
+    expect(valkeyConnectionFromEnvironment({ REDIS_SENTINEL_NODES: 'a:26379, [::1]:26380', REDIS_SERVICE_NAME: 'm' })).toEqual({
+      sentinels: [{ host: 'a', port: 26379 }, { host: '::1', port: 26380 }],
+      name: 'm',
+    });
+    expect(valkeyConnectionFromEnvironment({ REDIS_SENTINEL_NODES: '[["a", "26379"]]', REDIS_SERVICE_NAME: 'm' })).toMatchObject({
+      sentinels: [{ host: 'a', port: 26379 }],
+    });
+  });
+
+  it('prefers a URL, and Sentinel over REDIS_HOST', () => {
+    expect(valkeyConnectionFromEnvironment({ VALKEY_URL: 'redis://v:1', REDIS_SENTINEL_NODES: nodes, REDIS_SERVICE_NAME: 'm' })).toEqual({ url: 'redis://v:1' });
+    expect(valkeyConnectionFromEnvironment({ REDIS_HOST: 'h', REDIS_SENTINEL_NODES: nodes, REDIS_SERVICE_NAME: 'm' })).toHaveProperty('sentinels');
+  });
+
+  it.each([
+    ['no master set', { REDIS_SENTINEL_NODES: nodes }, /REDIS_SERVICE_NAME/],
+    ['not JSON', { REDIS_SENTINEL_NODES: '[nope', REDIS_SERVICE_NAME: 'm' }, /not valid JSON/],
+    ['an empty list', { REDIS_SENTINEL_NODES: '[]', REDIS_SERVICE_NAME: 'm' }, /is empty/],
+    ['a bad pair', { REDIS_SENTINEL_NODES: '[["a"]]', REDIS_SERVICE_NAME: 'm' }, /entry 0 is not a \[host, port\] pair/],
+    ['a bad port', { REDIS_SENTINEL_NODES: '[["a", 70000]]', REDIS_SERVICE_NAME: 'm' }, /entry 0 has no valid port/],
+    ['no port', { REDIS_SENTINEL_NODES: 'a', REDIS_SERVICE_NAME: 'm' }, /without a port/],
+  ])('rejects %s with a message naming the variable', (_name, env, message) => {
+    expect(() => valkeyConnectionFromEnvironment({ ...env, REDIS_PASSWORD: 'hunter2' })).toThrow(ValkeyConfigurationError);
+    expect(() => valkeyConnectionFromEnvironment({ ...env, REDIS_PASSWORD: 'hunter2' })).toThrow(message);
+  });
+
+  it('has no single URL, and says so', () => {
+    expect(() => valkeyUrlFromEnvironment({ REDIS_SENTINEL_NODES: nodes, REDIS_SERVICE_NAME: 'm' })).toThrow(/Sentinel/);
+  });
+
+  it('describes a connection for logs without any password', () => {
+    const sentinel = valkeyConnectionFromEnvironment({ REDIS_SENTINEL_NODES: nodes, REDIS_SERVICE_NAME: 'm', REDIS_PASSWORD: 'hunter2', REDIS_SENTINEL_PASSWORD: 'hunter3' });
+    const url = valkeyConnectionFromEnvironment({ REDIS_HOST: 'redis', REDIS_USERNAME: 'gw', REDIS_PASSWORD: 'hunter2' });
+    if (sentinel === undefined || url === undefined) throw new Error('expected connections');
+    expect(describeValkeyConnection(sentinel)).toBe('master set m via sentinels valkey-0.valkey-headless.switchyard.svc.cluster.local:26379, valkey-1.valkey-headless:26379');
+    expect(describeValkeyConnection(url)).toBe('redis://redis:6379');
+    expect(describeValkeyConnection({ url: 'rediss://:hunter2@[::1]:7000/3' })).toBe('rediss://[::1]:7000/3');
   });
 });
 

@@ -9,7 +9,7 @@ import { Redis } from 'iovalkey';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ValkeyLimitStore } from '../../../../gateway/tokenomics/limits';
 import type { AdmitDecision, LimitScope, ValkeyLimitStoreProps } from '../../../../gateway/tokenomics/limits';
-import { startRedisServer } from '../../../support/redis-server';
+import { startRedisSentinel, startRedisServer } from '../../../support/redis-server';
 import type { RedisServer } from '../../../support/redis-server';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -214,3 +214,40 @@ function closedPort(): Promise<number> {
     });
   });
 }
+
+describe('ValkeyLimitStore through Sentinel', () => {
+  it('finds the master through the sentinels (both password-protected) and enforces limits there', async () => {
+    // GIVEN a password-protected master and a password-protected sentinel monitoring it, as the
+    // Valkey construct's Sentinel mode renders them
+    const master = await startRedisServer({ password: 'data-pass' });
+    const sentinel = await startRedisSentinel({ masterPort: master.port ?? 0, name: 'switchyard', masterPassword: 'data-pass', sentinelPassword: 'sentinel-pass' });
+    try {
+      // WHEN two replicas connect with the connection LiteLLM's variables describe
+      const connection = {
+        sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
+        name: 'switchyard',
+        password: 'data-pass',
+        sentinelPassword: 'sentinel-pass',
+      };
+      const keyPrefix = newPrefix();
+      const first = new ValkeyLimitStore({ connection, keyPrefix });
+      const second = new ValkeyLimitStore({ connection, keyPrefix });
+      stores.push(first, second);
+      const scopes = [{ id: 'key:sentinel', kind: 'key' as const, rpm: 3 }];
+      const decisions = await Promise.all([first, second, first, second, first].map((store) => admitOne(store, scopes, T0)));
+
+      // THEN the shared limit holds, and the counter lives on the master
+      expect(decisions.filter((decision) => decision.admitted)).toHaveLength(3);
+      const direct = new Redis(master.port ?? 0, '127.0.0.1', { password: 'data-pass' });
+      try {
+        expect(await direct.keys(`${keyPrefix}*`)).not.toHaveLength(0);
+      } finally {
+        await direct.quit();
+      }
+    } finally {
+      await Promise.all(stores.splice(0).map((store) => store.close()));
+      await sentinel.stop();
+      await master.stop();
+    }
+  });
+});

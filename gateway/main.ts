@@ -18,7 +18,7 @@ import type { OperatorContext } from './cli';
 import { GatewayAuthenticator } from './auth';
 import { createGatewayApp } from './http';
 import { ModelRegistry, ModelRouter, UpstreamClient } from './routing';
-import { KeyRepository, migrate, openDatabase } from './storage';
+import { DatabaseConfigurationError, KeyRepository, databaseUrlFromEnvironment, migrate, openDatabase } from './storage';
 import {
   Admission,
   CachedEndUsers,
@@ -57,7 +57,8 @@ serve options (environment variables in brackets):
   --log-level LEVEL  fatal|error|warn|info|debug|trace [LOG_LEVEL] (default: info)
   --no-database      run without a database: master key only, no virtual keys or spend records
   the master key comes from general_settings.master_key or [LITELLM_MASTER_KEY]
-  the database is [DATABASE_URL] or general_settings.database_url; without one, an embedded PGlite
+  the database is [DATABASE_URL] (or DATABASE_HOST, DATABASE_USERNAME, DATABASE_PASSWORD and
+  DATABASE_NAME) or general_settings.database_url; without one, an embedded PGlite
   database in [SWITCHYARD_DATA_DIR] (default: .switchyard/pglite). Migrations run at startup unless
   [DISABLE_SCHEMA_UPDATE]=true; \`switchyard migrate\` runs them alone (for a Kubernetes Job).
 
@@ -275,7 +276,14 @@ async function openConfiguredDatabase(
   logger: Logger,
   runMigrations: boolean,
 ): Promise<Database> {
-  const url = env.DATABASE_URL ?? loaded.settings.databaseUrl;
+  let url: string | undefined;
+  try {
+    url = databaseUrlFromEnvironment(env) ?? loaded.settings.databaseUrl;
+  } catch (error) {
+    if (!(error instanceof DatabaseConfigurationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   const started = performance.now();
   const database = await openDatabase(url ? { url } : { dataDir: env.SWITCHYARD_DATA_DIR ?? '.switchyard/pglite', worker: true });
   if (runMigrations) {

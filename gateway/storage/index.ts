@@ -7,3 +7,4 @@ export { KEY_WRITABLE_COLUMNS, KeyRepository } from './key-repository';
 export type { KeyFields, KeyRecord, KeyWithOwners, KeyWritableColumn, OwnerLimits } from './key-repository';
 export { BUDGETS, END_USERS, EntityRepository, TEAMS, USERS } from './entity-repository';
 export type { EntityDescriptor, EntityRow, SqlType } from './entity-repository';
+export { DatabaseConfigurationError, databaseUrlFromEnvironment } from './database-url';

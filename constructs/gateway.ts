@@ -404,9 +404,13 @@ export class Gateway extends Construct {
   private buildGeneralSettings(props: GatewayProps): Record<string, unknown> {
     const managed: Record<string, unknown> = {};
     if (props.masterKey !== undefined) managed['master_key'] = 'os.environ/LITELLM_MASTER_KEY';
-    if (props.database !== undefined) managed['database_url'] = 'os.environ/DATABASE_URL';
+    // The gateway reads DATABASE_URL (or LiteLLM's DATABASE_HOST/USERNAME/PASSWORD/NAME) itself; the
+    // config names it only where the connection is one URL, as LiteLLM configs do.
+    if (props.database?.gatewayConnection().env.some((variable) => variable.name === 'DATABASE_URL') === true) {
+      managed['database_url'] = 'os.environ/DATABASE_URL';
+    }
     for (const key of Object.keys(props.generalSettings ?? {})) {
-      if (key in managed) {
+      if (key in managed || (key === 'database_url' && props.database !== undefined)) {
         throw new Error(`generalSettings.${key} is written by the ${key === 'master_key' ? 'masterKey' : 'database'} prop; remove it from generalSettings`);
       }
     }

@@ -13,7 +13,7 @@ import { InferencePool } from './inference-pool';
 import { GatewayHttpRoute, GatewayIngress, IngressController } from './ingress';
 import { Monitoring } from './monitoring';
 import { NimDeployment, NimService } from './nim';
-import { platformSettingsSchema } from './platform-settings';
+import { databaseCredentialKeys, platformSettingsSchema } from './platform-settings';
 import type { PlatformSettings, PlatformSettingsInput, ResourcesSettings, SecretKeySettings } from './platform-settings';
 import { ExternalPostgres, PoolMode, PostgresCluster } from './postgres';
 import { SecretStoreKind, Secrets } from './secrets';
@@ -82,6 +82,11 @@ function secretReferences(settings: PlatformSettings): { ref: SecretKeySettings;
   add(settings.gateway.oidcClientSecret);
   for (const key of settings.gateway.providerKeys) add(key);
   if (settings.database?.type === 'cloudnative-pg') {
+    if (settings.database.credentials !== undefined) {
+      const { username, password } = databaseCredentialKeys(settings.database.credentials);
+      add(username, 'kubernetes.io/basic-auth');
+      add(password, 'kubernetes.io/basic-auth');
+    }
     add(settings.database.backup?.accessKeyId);
     add(settings.database.backup?.secretAccessKey);
   } else if (settings.database?.type === 'external') {
@@ -313,6 +318,7 @@ export class PlatformChart extends Chart {
       resources: toResources(database.resources),
       database: database.database,
       owner: database.owner,
+      credentials: database.credentials === undefined ? undefined : this.managedSecrets.get(database.credentials.secret)?.secret,
       parameters: database.parameters,
       pooler: database.pooler.enabled,
       poolerInstances: database.pooler.instances,

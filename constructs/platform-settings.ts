@@ -109,6 +109,20 @@ const cloudNativePgSettingsSchema = z.strictObject({
   resources: resourcesSettingsSchema.optional(),
   database: z.string().optional(),
   owner: z.string().optional(),
+  /**
+   * The application user's credentials, a `kubernetes.io/basic-auth` Secret (`username`, `password`)
+   * CloudNativePG bootstraps the owner from. Pulumi generates it (a random password) unless `remoteKey`
+   * names where External Secrets syncs it from (the `usernameProperty` and `passwordProperty` fields of
+   * that item or path). Without this setting, CloudNativePG generates `<cluster>-app` itself.
+   */
+  credentials: z
+    .strictObject({
+      secret: dnsSubdomain,
+      remoteKey: z.string().min(1).optional(),
+      usernameProperty: z.string().min(1).default('username'),
+      passwordProperty: z.string().min(1).default('password'),
+    })
+    .optional(),
   parameters: stringMap.optional(),
   pooler: z
     .strictObject({
@@ -280,5 +294,18 @@ export type PlatformSettingsInput = z.input<typeof platformSettingsSchema>;
 export type PlatformSettings = z.output<typeof platformSettingsSchema>;
 /** One Secret key reference in the settings. */
 export type SecretKeySettings = z.output<typeof secretKeySettingsSchema>;
+/** The CloudNativePG credentials setting. */
+export type DatabaseCredentialsSettings = NonNullable<Extract<PlatformSettings['database'], { type: 'cloudnative-pg' }>['credentials']>;
+
+/** The `username` and `password` keys of the credentials Secret, as Secret key references. */
+export function databaseCredentialKeys(credentials: DatabaseCredentialsSettings): { username: SecretKeySettings; password: SecretKeySettings } {
+  const key = (name: 'username' | 'password', property: string): SecretKeySettings => ({
+    secret: credentials.secret,
+    key: name,
+    ...(credentials.remoteKey === undefined ? {} : { remoteKey: credentials.remoteKey, remoteProperty: property }),
+  });
+  return { username: key('username', credentials.usernameProperty), password: key('password', credentials.passwordProperty) };
+}
+
 /** Resource settings of one container. */
 export type ResourcesSettings = z.output<typeof resourcesSettingsSchema>;

@@ -32,6 +32,12 @@ export interface PlatformSecretKeyArgs {
    * @default - none
    */
   readonly remoteKey?: string;
+  /**
+   * The Secret's type, e.g. `kubernetes.io/basic-auth` for database credentials; every key of one
+   * Secret must agree.
+   * @default 'Opaque'
+   */
+  readonly secretType?: string;
 }
 
 /** Arguments of a {@link PlatformSecrets}. */
@@ -62,6 +68,7 @@ export class PlatformSecrets extends pulumi.ComponentResource {
     super('switchyard:infra:PlatformSecrets', name, {}, opts);
 
     const grouped = new Map<string, Map<string, pulumi.Output<string>>>();
+    const types = new Map<string, string>();
     for (const entry of args.keys) {
       if (entry.remoteKey !== undefined) {
         throw new pulumi.ResourceError(`secret ${entry.secret} key ${entry.key} is synced by External Secrets (remoteKey ${entry.remoteKey}); leave it out of PlatformSecrets`, this);
@@ -70,6 +77,12 @@ export class PlatformSecrets extends pulumi.ComponentResource {
       if (keys.has(entry.key)) throw new pulumi.ResourceError(`secret ${entry.secret} key ${entry.key} is listed twice; list each key once`, this);
       keys.set(entry.key, pulumi.secret(this.keyValue(name, entry)));
       grouped.set(entry.secret, keys);
+      const type = entry.secretType ?? 'Opaque';
+      const known = types.get(entry.secret);
+      if (known !== undefined && known !== type) {
+        throw new pulumi.ResourceError(`secret ${entry.secret} is given two types (${known} and ${type}); give its keys the same secretType`, this);
+      }
+      types.set(entry.secret, type);
     }
 
     const secrets: Record<string, k8s.core.v1.Secret> = {};
@@ -80,7 +93,7 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         `${name}-${secretName}`,
         {
           metadata: { name: secretName, namespace: args.namespace, labels: args.labels ?? DEFAULT_LABELS },
-          type: 'Opaque',
+          type: types.get(secretName) ?? 'Opaque',
           stringData: Object.fromEntries(keys),
         },
         { parent: this, additionalSecretOutputs: ['data', 'stringData'] },

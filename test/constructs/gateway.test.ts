@@ -122,12 +122,17 @@ describe('Gateway', () => {
     // THEN
     const manifest = Testing.synth(chart);
     const env = objectsOf(manifest, 'Deployment')[0]?.spec.template.spec.containers[0].env.map((variable: { name: string }) => variable.name);
-    expect(env).toEqual(['PORT', 'HOST', 'CONFIG_FILE_PATH', 'LOG_LEVEL', 'DATABASE_PASSWORD', 'DATABASE_URL', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD']);
+    expect(env).toEqual([
+      'PORT', 'HOST', 'CONFIG_FILE_PATH', 'LOG_LEVEL', 'DATABASE_HOST', 'DATABASE_USERNAME', 'DATABASE_PASSWORD', 'DATABASE_NAME', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD',
+    ]);
     const job = onlyObject(manifest, 'Job');
     expect(job.metadata.name).toMatch(/^test-gateway-migration-[a-f0-9]{10}$/);
     expect(job.spec.template.spec.containers[0].args).toEqual(['migrate']);
     expect(job.spec.template.spec.containers[0].env).toEqual([
-      { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { key: 'uri', name: `${database.name}-app` } } },
+      { name: 'DATABASE_HOST', value: `${database.name}-rw.switchyard.svc:5432` },
+      { name: 'DATABASE_USERNAME', valueFrom: { secretKeyRef: { key: 'username', name: `${database.name}-app` } } },
+      { name: 'DATABASE_PASSWORD', valueFrom: { secretKeyRef: { key: 'password', name: `${database.name}-app` } } },
+      { name: 'DATABASE_NAME', value: 'switchyard' },
     ]);
     const policy = objectsOf(manifest, 'NetworkPolicy', gateway.networkPolicy?.name)[0];
     const egressPorts = policy?.spec.egress.map((rule: { ports: { port: number; protocol: string }[] }) => rule.ports.map((port) => `${port.protocol}/${port.port}`).join(','));

@@ -41,26 +41,48 @@ describe('PostgresCluster', () => {
     expect(validationReport(manifest)).toBe('no manifest issues');
   });
 
-  it('gives the gateway a DATABASE_URL through the pooler, built from the app secret', () => {
+  it("gives the gateway LiteLLM's DATABASE_* variables through the pooler, from the operator's app secret", () => {
     // GIVEN
     const chart = namespacedChart('llm');
 
     // WHEN
     const postgres = new PostgresCluster(chart, 'Postgres', { database: 'gateway', owner: 'gateway' });
 
-    // THEN
+    // THEN the password stays in the Secret: no URL is assembled from it in the manifest
     const env = postgres.gatewayConnection().env.map((variable) => [variable.name, variable.value.value ?? variable.value.valueFrom]);
     expect(env).toEqual([
+      ['DATABASE_HOST', `${postgres.pooler?.name}.llm.svc:5432`],
+      ['DATABASE_USERNAME', { secretKeyRef: { key: 'username', name: `${postgres.name}-app` } }],
       ['DATABASE_PASSWORD', { secretKeyRef: { key: 'password', name: `${postgres.name}-app` } }],
-      ['DATABASE_URL', `postgresql://gateway:$(DATABASE_PASSWORD)@${postgres.pooler?.name}.llm.svc:5432/gateway`],
+      ['DATABASE_NAME', 'gateway'],
     ]);
+    // and migrations bypass PgBouncer, straight to the primary
+    expect(postgres.migrationConnection().env.find((variable) => variable.name === 'DATABASE_HOST')?.value.value).toBe(`${postgres.name}-rw.llm.svc:5432`);
   });
 
-  it("uses the app secret's uri when there is no pooler", () => {
-    const chart = namespacedChart();
+  it('goes straight to the primary when there is no pooler', () => {
+    const chart = namespacedChart('llm');
     const postgres = new PostgresCluster(chart, 'Postgres', { pooler: false });
-    expect(postgres.gatewayConnection().env.map((variable) => variable.name)).toEqual(['DATABASE_URL']);
+    expect(postgres.gatewayConnection().env.find((variable) => variable.name === 'DATABASE_HOST')?.value.value).toBe(`${postgres.name}-rw.llm.svc:5432`);
     expect(objectsOf(Testing.synth(chart), 'Pooler')).toEqual([]);
+  });
+
+  it('bootstraps the owner from a credentials Secret it is given, and the gateway reads that Secret', () => {
+    // GIVEN a basic-auth Secret made by Pulumi or External Secrets
+    const chart = namespacedChart('llm');
+    const credentials = kplus.Secret.fromSecretName(chart, 'Credentials', 'switchyard-postgres-credentials');
+
+    // WHEN
+    const postgres = new PostgresCluster(chart, 'Postgres', { credentials });
+
+    // THEN CloudNativePG reads it at initdb, and every connection reads it too (never <cluster>-app)
+    const cluster = onlyObject(Testing.synth(chart), 'Cluster');
+    expect(cluster.spec.bootstrap.initdb).toEqual({ database: 'switchyard', owner: 'switchyard', secret: { name: 'switchyard-postgres-credentials' } });
+    const secretNames = [postgres.gatewayConnection(), postgres.migrationConnection()]
+      .flatMap((connection) => connection.env)
+      .map((variable) => variable.value.valueFrom?.secretKeyRef?.name)
+      .filter((name) => name !== undefined);
+    expect(new Set(secretNames)).toEqual(new Set(['switchyard-postgres-credentials']));
   });
 
   it('uses transaction pooling when asked', () => {

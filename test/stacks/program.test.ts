@@ -15,7 +15,7 @@ import { PlatformChart } from '../../constructs/platform-chart';
 import { createManifestValidator, formatManifestIssues } from '../../constructs/validation';
 import type { ManifestObject } from '../../constructs/validation';
 import { CHART_ID, ENVIRONMENTS, loadPlatformSettings } from '../../stacks/settings';
-import { generatedValue, installMocks, isSerializedSecret, promiseOf, unwrapSecrets, urnName } from '../infra/pulumi-mocks';
+import { SECRET_SIGNATURE, generatedValue, installMocks, isSerializedSecret, promiseOf, unwrapSecrets, urnName } from '../infra/pulumi-mocks';
 import type { Registration } from '../infra/pulumi-mocks';
 import type * as ProgramExports from '../../stacks/index';
 
@@ -168,6 +168,55 @@ describe.each(ENVIRONMENTS)('pulumi up --stack %s (under mocks)', (environment) 
     expect(url).toMatch(/^https?:\/\//);
     expect(await promiseOf(program.adminUiUrl)).toBe(`${url}/ui`);
     expect(await promiseOf(program.namespace)).toBe(chart.settings.namespace);
+  });
+});
+
+describe('database credentials', () => {
+  const clusterOf = (registrations: Registration[]): Registration | undefined => registrations.find((r) => r.type === 'kubernetes:postgresql.cnpg.io/v1:Cluster');
+  const credentialsSecretOf = (registrations: Registration[]): Registration | undefined =>
+    registrations.find((r) => r.type === 'kubernetes:core/v1:Secret' && (r.inputs.metadata as { name: string }).name === 'switchyard-postgres-credentials');
+
+  it('generates the CloudNativePG owner password into a basic-auth Secret the Cluster bootstraps from (dev)', async () => {
+    // GIVEN the dev stack, whose database names credentials without a secret store
+    const { config, secretKeys } = stackConfig('dev');
+
+    // WHEN
+    const { registrations } = await runProgram('dev', config, secretKeys);
+
+    // THEN Pulumi creates the Secret with the owner's name and a random password, marked secret
+    const secret = credentialsSecretOf(registrations);
+    expect(secret?.inputs.type).toBe('kubernetes.io/basic-auth');
+    const random = registrations.find((r) => r.type === 'random:index/randomPassword:RandomPassword' && r.name.includes('postgres-credentials'));
+    expect(random).toBeDefined();
+    expect(unwrapSecrets(secret?.inputs.stringData)).toEqual({ username: 'switchyard', password: generatedValue(random?.name ?? '') });
+    expect(JSON.stringify(secret?.inputs.stringData)).toContain(SECRET_SIGNATURE);
+    // and the Cluster bootstraps from it, after it exists
+    const cluster = clusterOf(registrations);
+    expect((cluster?.inputs.spec as { bootstrap: unknown }).bootstrap).toEqual({
+      initdb: { database: 'switchyard', owner: 'switchyard', secret: { name: 'switchyard-postgres-credentials' } },
+    });
+    expect(cluster?.dependencies).toContain(secret?.urn);
+  });
+
+  it('takes the password from databasePassword when it is set', async () => {
+    const { config, secretKeys } = stackConfig('dev');
+    const { registrations } = await runProgram('dev', { ...config, 'switchyard:databasePassword': 'test-given-db-password-81ac' }, [...secretKeys, 'switchyard:databasePassword']);
+    expect(unwrapSecrets(credentialsSecretOf(registrations)?.inputs.stringData)).toEqual({ username: 'switchyard', password: 'test-given-db-password-81ac' });
+    expect(registrations.some((r) => r.type === 'random:index/randomPassword:RandomPassword' && r.name.includes('postgres-credentials'))).toBe(false);
+  });
+
+  it('syncs the credentials from 1Password as a basic-auth Secret and creates none (gitops-1password)', async () => {
+    const { config, secretKeys } = stackConfig('gitops-1password');
+    const { registrations } = await runProgram('gitops-1password', config, secretKeys);
+    expect(credentialsSecretOf(registrations)).toBeUndefined();
+    const externalSecret = registrations.find((r) => r.type === 'kubernetes:external-secrets.io/v1:ExternalSecret' && (r.inputs.metadata as { name: string }).name === 'switchyard-postgres-credentials');
+    const spec = externalSecret?.inputs.spec as { target: { template?: { type?: string } }; data: unknown[] };
+    expect(spec.target.template?.type).toBe('kubernetes.io/basic-auth');
+    expect(spec.data).toEqual([
+      { secretKey: 'username', remoteRef: { key: 'switchyard-postgres', property: 'username' } },
+      { secretKey: 'password', remoteRef: { key: 'switchyard-postgres', property: 'password' } },
+    ]);
+    expect(clusterOf(registrations)?.dependencies).toContain(externalSecret?.urn);
   });
 });
 

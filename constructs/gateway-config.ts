@@ -92,6 +92,12 @@ export interface GatewayConfigOptions {
   /** The name errors show, e.g. `models.yaml`. */
   readonly fileName: string;
   /**
+   * Files pulled in with `include:` that exist only in the pod (mounted from a Secret): written into
+   * the config as given, not read at synth; the gateway reads and checks them when it starts.
+   * @default - none
+   */
+  readonly includes?: readonly string[];
+  /**
    * `litellm_settings`.
    * @default - none
    */
@@ -216,8 +222,11 @@ const HEADER = [
  * @throws Error naming `file:line:column path: message` for every problem the gateway would reject.
  */
 export function renderGatewayConfig(options: GatewayConfigOptions): RenderedGatewayConfig {
+  const includes = options.includes ?? [];
   const document = definedEntries({
-    model_list: options.models.map(toModelListEntry),
+    include: includes.length > 0 ? [...includes] : undefined,
+    // With includes, the list may come wholly from them; LiteLLM appends theirs to this one.
+    model_list: options.models.length === 0 && includes.length > 0 ? undefined : options.models.map(toModelListEntry),
     litellm_settings: options.litellmSettings,
     router_settings: options.routerSettings,
     general_settings: options.generalSettings,
@@ -230,7 +239,7 @@ export function renderGatewayConfig(options: GatewayConfigOptions): RenderedGate
   try {
     // No environment at synth: every `os.environ/NAME` is unset here, which the loader reports as a
     // warning, never an error; those warnings are dropped below because the pod does set them.
-    warnings = parseConfigText(text, options.fileName, { env: {}, baseDir: '.' }).warnings;
+    warnings = parseConfigText(text, options.fileName, { env: {}, baseDir: '.', deferredIncludes: includes }).warnings;
   } catch (error) {
     if (error instanceof ConfigError) throw new Error(describeConfigError(error, text, options.fileName));
     throw error;

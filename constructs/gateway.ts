@@ -39,6 +39,17 @@ export enum GatewayMigrations {
   NONE = 'none',
 }
 
+/** A file of the config (more of the model list, or settings) kept in a Secret and pulled in with `include:`. */
+export interface GatewayInclude {
+  /** The Secret key holding the file, e.g. synced from 1Password by External Secrets. */
+  readonly value: kplus.SecretValue;
+  /**
+   * The file's name in the pod (and in the gateway's error messages).
+   * @default - the Secret key, when it ends in .yaml or .yml
+   */
+  readonly fileName?: string;
+}
+
 /** Properties of a {@link Gateway}. */
 export interface GatewayProps {
   /** The gateway image, pinned by tag or digest (built from gateway/Dockerfile). */
@@ -73,6 +84,15 @@ export interface GatewayProps {
    * @default - none
    */
   readonly models?: GatewayModel[];
+  /**
+   * Config files kept in Secrets, mounted read-only under `/etc/switchyard-include/<secret>/` and
+   * listed in the config's `include:`; more with `addInclude()`. Their models and settings merge into
+   * the rendered config when the gateway starts (lists are appended, as in LiteLLM); the gateway
+   * reports any error in them by file, line and field. They are read at startup: after the Secret
+   * changes, restart the pods (`kubectl rollout restart`, or a reloader watching the Secret).
+   * @default - none
+   */
+  readonly includes?: GatewayInclude[];
   /**
    * The file name of the config in the pod and in error messages.
    * @default 'models.yaml'
@@ -163,6 +183,8 @@ const CONTAINER_PORT = 4000;
 /** The Service port. */
 const SERVICE_PORT = 80;
 const CONFIG_DIR = '/etc/switchyard';
+/** Where included files are mounted, one folder per Secret (outside CONFIG_DIR: a ConfigMap volume is read-only). */
+const INCLUDE_DIR = '/etc/switchyard-include';
 const MIGRATION_ARGS = ['migrate'];
 const SERVE_ARGS = ['serve'];
 
@@ -218,6 +240,8 @@ export class Gateway extends Construct {
   readonly labels: Record<string, string>;
 
   private readonly models: GatewayModel[] = [];
+  private readonly includePaths: string[] = [];
+  private readonly includeKeys = new Set<string>();
   private readonly props: GatewayProps;
   private readonly egressRules: GatewayEgressRule[] = [];
   private readonly generalSettings: Record<string, unknown>;
@@ -330,6 +354,7 @@ export class Gateway extends Construct {
       this.deployment.addInitContainer(this.migrationContainer(props.image, props.database.migrationConnection(), tmpVolume));
     }
 
+    for (const include of props.includes ?? []) this.addInclude(include);
     for (const model of props.models ?? []) this.addModel(model);
     if (props.networkPolicy ?? true) this.networkPolicy = this.createNetworkPolicy(props);
 
@@ -341,6 +366,7 @@ export class Gateway extends Construct {
   get config(): RenderedGatewayConfig {
     this.rendered ??= renderGatewayConfig({
       models: this.models,
+      includes: this.includePaths,
       fileName: this.configFileName,
       litellmSettings: this.props.litellmSettings,
       routerSettings: this.props.routerSettings,
@@ -362,6 +388,7 @@ export class Gateway extends Construct {
     const candidate = [...this.models, model];
     renderGatewayConfig({
       models: candidate,
+      includes: this.includePaths,
       fileName: this.configFileName,
       litellmSettings: this.props.litellmSettings,
       routerSettings: this.props.routerSettings,
@@ -370,6 +397,41 @@ export class Gateway extends Construct {
     this.models.push(model);
     this.rendered = undefined;
     return model;
+  }
+
+  /**
+   * Mounts a config file from a Secret and lists it in `include:`. Returns its path in the pod.
+   */
+  addInclude(include: GatewayInclude): string {
+    const { secret, key } = include.value;
+    const fileName = include.fileName ?? key;
+    if (!/^[A-Za-z0-9._-]+\.ya?ml$/.test(fileName)) {
+      throw new Error(
+        `include of secret ${secret.name} key ${key}: the file name must be a plain .yaml file name such as models.yaml, got ${JSON.stringify(fileName)}; set fileName`,
+      );
+    }
+    if (this.includeKeys.has(`${secret.name}/${key}`)) throw new Error(`secret ${secret.name} key ${key} is included twice; include each key once`);
+    // One folder per included key (a volume's items are fixed when it is created); the first file of a
+    // Secret gets the Secret's name as its folder, so error messages point at something recognisable.
+    const taken = [...this.includeKeys].filter((entry) => entry.startsWith(`${secret.name}/`)).length;
+    const folder = `${INCLUDE_DIR}/${taken === 0 ? secret.name : `${secret.name}-${taken}`}`;
+    const path = `${folder}/${fileName}`;
+    // Render and validate with the new include before committing to it.
+    renderGatewayConfig({
+      models: this.models,
+      includes: [...this.includePaths, path],
+      fileName: this.configFileName,
+      litellmSettings: this.props.litellmSettings,
+      routerSettings: this.props.routerSettings,
+      generalSettings: this.generalSettings,
+    });
+    const index = this.includePaths.length;
+    const volume = kplus.Volume.fromSecret(this, `Include${index}`, secret, { name: `include-${index}`, items: { [key]: { path: fileName } } });
+    this.container.mount(folder, volume, { readOnly: true });
+    this.includeKeys.add(`${secret.name}/${key}`);
+    this.includePaths.push(path);
+    this.rendered = undefined;
+    return path;
   }
 
   /** Adds a model server's deployments to the model list and allows the gateway to reach it. */

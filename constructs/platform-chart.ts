@@ -81,6 +81,10 @@ function secretReferences(settings: PlatformSettings): { ref: SecretKeySettings;
   add(settings.gateway.saltKey);
   add(settings.gateway.oidcClientSecret);
   for (const key of settings.gateway.providerKeys) add(key);
+  for (const include of settings.gateway.includes) {
+    const { fileName: _fileName, ...ref } = include;
+    add(ref);
+  }
   if (settings.database?.type === 'cloudnative-pg') {
     if (settings.database.credentials !== undefined) {
       const { username, password } = databaseCredentialKeys(settings.database.credentials);
@@ -368,6 +372,13 @@ export class PlatformChart extends Chart {
       throw error;
     }
     for (const server of modelServers) result.addModelServer(server);
+    settings.networkPolicy.modelEgress.forEach((rule, index) => {
+      const namespaces = kplus.Namespaces.select(this, `ModelEgress${index}Namespace`, { names: [rule.namespace] });
+      result.addEgress({
+        peer: rule.podLabels === undefined ? namespaces : kplus.Pods.select(this, `ModelEgress${index}Pods`, { labels: rule.podLabels, namespaces }),
+        ports: rule.ports.map((port) => kplus.NetworkPolicyPort.tcp(port)),
+      });
+    });
     return result;
   }
 
@@ -393,6 +404,10 @@ export class PlatformChart extends Chart {
       migrations: gateway.migrations === undefined ? undefined : migrations[gateway.migrations],
       configFileName: gateway.configFileName,
       models: gateway.models,
+      includes: gateway.includes.map((include) => ({
+        value: this.secretValue(include),
+        ...(include.fileName === undefined ? {} : { fileName: include.fileName }),
+      })),
       litellmSettings: gateway.litellmSettings,
       routerSettings: gateway.routerSettings,
       generalSettings: gateway.generalSettings,

@@ -90,6 +90,18 @@ const gatewaySettingsSchema = z.strictObject({
   /** The OIDC client secret for SSO (exposed as GENERIC_CLIENT_SECRET, LiteLLM's name). */
   oidcClientSecret: secretKeySettingsSchema.optional(),
   providerKeys: z.array(providerKeySettingsSchema).default([]),
+  /**
+   * Config files kept in Secrets (more of the model list, kept out of Git), mounted and pulled in
+   * with `include:`; with `remoteKey`, External Secrets syncs them from the store.
+   */
+  includes: z
+    .array(
+      secretKeySettingsSchema.extend({
+        /** The file's name in the pod; defaults to the key. */
+        fileName: z.string().regex(/^[A-Za-z0-9._-]+\.ya?ml$/, 'must be a plain .yaml file name such as models.yaml').optional(),
+      }),
+    )
+    .default([]),
   /** Plain (non-secret) environment variables. */
   env: stringMap.optional(),
 });
@@ -191,6 +203,19 @@ const networkPolicySettingsSchema = z.strictObject({
   prometheusNamespace: dnsLabel.default('monitoring'),
   clientNamespaces: z.array(dnsLabel).default([]),
   providerEgress: z.boolean().default(true),
+  /**
+   * In-cluster model servers the gateway calls that the chart does not run (an Ollama, a KServe
+   * predictor): the namespace, optionally the pods' labels, and the ports.
+   */
+  modelEgress: z
+    .array(
+      z.strictObject({
+        namespace: dnsLabel,
+        podLabels: stringMap.optional(),
+        ports: z.array(positiveInt.max(65535)).min(1),
+      }),
+    )
+    .default([]),
 });
 
 const monitoringSettingsSchema = z.strictObject({
@@ -282,6 +307,7 @@ export const platformSettingsSchema = z.strictObject({
     prometheusNamespace: 'monitoring',
     clientNamespaces: [],
     providerEgress: true,
+    modelEgress: [],
   }),
   monitoring: monitoringSettingsSchema.optional(),
   vllm: z.array(vllmSettingsSchema).default([]),

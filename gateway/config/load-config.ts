@@ -35,6 +35,13 @@ export interface ParseConfigTextOptions extends LoadConfigOptions {
    * @default - the folder of `fileName`
    */
   readonly baseDir?: string;
+  /**
+   * `include:` entries of this text, exactly as written, that exist only where the gateway runs (a
+   * file mounted from a Secret) and are therefore not read now. Their content is checked when the
+   * gateway starts; every other include is read and checked here.
+   * @default - none: every include is read
+   */
+  readonly deferredIncludes?: readonly string[];
 }
 
 /** A loaded config. */
@@ -83,6 +90,9 @@ const MAX_INCLUDE_DEPTH = 16;
 class LoadState {
   readonly issues: ConfigIssue[] = [];
   readonly sources: SourceFile[] = [];
+
+  /** `include:` entries of the main file, as written, that are not read now (see `deferredIncludes`). */
+  constructor(readonly deferredIncludes: ReadonlySet<string> = new Set()) {}
 
   add(source: SourceFile, path: ConfigPath, message: string, severity: ConfigIssueSeverity, target: 'key' | 'value' = 'value'): void {
     const position = locate(source, path, target);
@@ -183,6 +193,7 @@ function loadMerged(
       state.add(source, entryPath, `expected a file path, got ${describeValue(entry)}`, 'error');
       return;
     }
+    if (ancestors.length === 0 && state.deferredIncludes.has(entry)) return;
     const childAbsolute = resolvePath(dirname(absolutePath), entry);
     const childDisplay = isAbsolute(entry) ? entry : join(dirname(displayName), entry);
     const chain = [...ancestors, self];
@@ -309,9 +320,9 @@ function loadFromText(
   text: string,
   displayName: string,
   absolutePath: string,
-  options: LoadConfigOptions,
+  options: LoadConfigOptions & { readonly deferredIncludes?: readonly string[] },
 ): LoadedConfig {
-  const state = new LoadState();
+  const state = new LoadState(new Set(options.deferredIncludes ?? []));
   const merged = loadMerged(text, displayName, absolutePath, state, []);
   if (merged === undefined || state.hasErrors()) throw new ConfigError(state.sorted());
 

@@ -32,6 +32,17 @@ describe('renderGatewayConfig', () => {
     });
   });
 
+  it('lists includes from Secrets first, checks everything else, and leaves the model list to them when it is empty', () => {
+    const include = '/etc/switchyard-include/models/models.yaml';
+    const only = renderGatewayConfig({ models: [], includes: [include], fileName: 'models.yaml' });
+    expect(only.text).toContain(`include:\n  - ${include}\n`);
+    expect(only.text).not.toContain('model_list');
+    const both = renderGatewayConfig({ models: [{ name: 'a', model: 'openai/a' }], includes: [include], fileName: 'models.yaml' });
+    expect(both.text.indexOf('include:')).toBeLessThan(both.text.indexOf('model_list:'));
+    // the rest of the config is still validated at synth
+    expect(() => renderGatewayConfig({ models: [{ name: 'a', model: 'nope' }], includes: [include], fileName: 'models.yaml' })).toThrow(/models\.yaml:\d+:\d+ model_list\[0\]\.litellm_params\.model/);
+  });
+
   it('is deterministic: the same models give the same checksum', () => {
     const render = () => renderGatewayConfig({ models: [{ name: 'a', model: 'openai/a' }], fileName: 'models.yaml' });
     expect(render().checksum).toBe(render().checksum);

@@ -1,8 +1,13 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
 import { Node } from 'constructs';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, it } from 'vitest';
 
+import { loadConfigFile } from '../../gateway/config';
 import { Gateway, GatewayMigrations } from '../../constructs/gateway';
 import { PostgresCluster } from '../../constructs/postgres';
 import { Valkey } from '../../constructs/valkey';
@@ -14,6 +19,73 @@ function keys(chart: ReturnType<typeof namespacedChart>) {
   const secret = kplus.Secret.fromSecretName(chart, 'Keys', 'provider-keys');
   return { secret, openai: kplus.EnvValue.fromSecretValue({ secret, key: 'OPENAI_API_KEY' }) };
 }
+
+describe('Gateway includes from Secrets', () => {
+  it('mounts each included Secret key where the config says, so the gateway in the pod reads it', () => {
+    // GIVEN a model list kept in a Secret (synced by External Secrets, say)
+    const chart = namespacedChart();
+    const modelList = kplus.Secret.fromSecretName(chart, 'ModelList', 'switchyard-model-list');
+    const { openai } = keys(chart);
+
+    // WHEN
+    const gateway = new Gateway(chart, 'Gateway', {
+      image: IMAGE,
+      models: [{ name: 'inline', model: 'openai/gpt-4o-mini', apiKeyEnv: 'OPENAI_API_KEY' }],
+      includes: [{ value: { secret: modelList, key: 'models.yaml' } }, { value: { secret: modelList, key: 'team-b' }, fileName: 'team-b.yaml' }],
+      env: { OPENAI_API_KEY: openai },
+    });
+
+    // THEN the pod mounts each key read-only, at the path the config includes
+    const manifest = Testing.synth(chart);
+    const pod = onlyObject(manifest, 'Deployment').spec.template.spec;
+    const configText = onlyObject(manifest, 'ConfigMap').data[gateway.configFileName] as string;
+    const files = new Map<string, string>();
+    for (const mount of pod.containers[0].volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[]) {
+      const volume = (pod.volumes as { name: string; secret?: { secretName: string; items: { key: string; path: string }[] } }[]).find((v) => v.name === mount.name);
+      if (volume?.secret === undefined) continue;
+      expect(mount.readOnly).toBe(true);
+      expect(volume.secret.secretName).toBe('switchyard-model-list');
+      for (const item of volume.secret.items) files.set(`${mount.mountPath}/${item.path}`, item.key);
+    }
+    expect(files).toEqual(
+      new Map([
+        ['/etc/switchyard-include/switchyard-model-list/models.yaml', 'models.yaml'],
+        ['/etc/switchyard-include/switchyard-model-list-1/team-b.yaml', 'team-b'],
+      ]),
+    );
+    expect(configText).toContain('include:\n  - /etc/switchyard-include/switchyard-model-list/models.yaml\n  - /etc/switchyard-include/switchyard-model-list-1/team-b.yaml\n');
+
+    // and the gateway's loader, given that file system, serves the inline and the included models
+    const root = mkdtempSync(join(tmpdir(), 'switchyard-pod-'));
+    try {
+      const secretData: Record<string, string> = {
+        'models.yaml': 'model_list:\n  - model_name: llama3.1\n    litellm_params: { model: ollama/llama3.1:8b, api_base: http://ollama.ollama.svc:11434 }\n',
+        'team-b': 'model_list:\n  - model_name: team-b\n    litellm_params: { model: openai/gpt-4o, api_key: os.environ/OPENAI_API_KEY }\n',
+      };
+      for (const [path, key] of files) {
+        mkdirSync(dirname(join(root, path)), { recursive: true });
+        writeFileSync(join(root, path), secretData[key] ?? '');
+      }
+      const configPath = join(root, 'etc/switchyard', gateway.configFileName);
+      mkdirSync(dirname(configPath), { recursive: true });
+      writeFileSync(configPath, configText.replaceAll('/etc/switchyard-include/', `${root}/etc/switchyard-include/`));
+      const loaded = loadConfigFile(configPath, { env: { OPENAI_API_KEY: 'sk-test' } });
+      expect(loaded.deployments.map((deployment) => deployment.modelName)).toEqual(['inline', 'llama3.1', 'team-b']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+    expect(validationReport(manifest, { externalNames: { secrets: ['switchyard-model-list', 'provider-keys'] } })).toBe('no manifest issues');
+  });
+
+  it('refuses a file name that is not a plain .yaml name, and a key included twice', () => {
+    const chart = namespacedChart();
+    const secret = kplus.Secret.fromSecretName(chart, 'ModelList', 'models');
+    const gateway = new Gateway(chart, 'Gateway', { image: IMAGE, includes: [{ value: { secret, key: 'models.yaml' } }] });
+    expect(() => gateway.addInclude({ value: { secret, key: 'list' } })).toThrow(/plain \.yaml file name.*set fileName/);
+    expect(() => gateway.addInclude({ value: { secret, key: 'models.yaml' }, fileName: '../x.yaml' })).toThrow(/plain \.yaml file name/);
+    expect(() => gateway.addInclude({ value: { secret, key: 'models.yaml' }, fileName: 'again.yaml' })).toThrow('secret models key models.yaml is included twice');
+  });
+});
 
 describe('Gateway', () => {
   it('renders a hardened gateway with config, service, budget, autoscaler and policy', () => {

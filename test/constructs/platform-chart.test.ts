@@ -47,6 +47,32 @@ describe('PlatformChart environments', () => {
     expect(objectsOf(manifest, 'ExternalSecret')).toEqual([]);
   });
 
+  it('gitops-1password: every secret and the model list from 1Password, the cluster Ollama reachable', () => {
+    // WHEN
+    const { chart, manifest } = renderEnvironment('gitops-1password');
+
+    // THEN Pulumi or anyone else creates no Secret: each is an ExternalSecret against 1Password
+    expect(chart.externalReferences.secrets).toEqual([]);
+    const synced = objectsOf(manifest, 'ExternalSecret').map((object) => object.metadata.name).sort();
+    expect(synced).toEqual(
+      ['switchyard-master-key', 'switchyard-model-list', 'switchyard-postgres-credentials', 'switchyard-provider-keys', 'switchyard-salt-key', 'switchyard-tracing', 'switchyard-valkey'].sort(),
+    );
+    for (const object of objectsOf(manifest, 'ExternalSecret')) expect(object.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'onepassword' });
+    // the model list is included from the synced Secret, mounted in the gateway pod
+    const config = objectsOf(manifest, 'ConfigMap').find((object) => object.data?.['models.yaml'] !== undefined)?.data['models.yaml'] as string;
+    expect(config).toContain('include:\n  - /etc/switchyard-include/switchyard-model-list/models.yaml');
+    const pod = objectsOf(manifest, 'Deployment', 'switchyard-gateway')[0]?.spec.template.spec;
+    expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'include-0', secret: { secretName: 'switchyard-model-list', items: [{ key: 'models.yaml', path: 'models.yaml' }] } }]));
+    // CloudNativePG bootstraps its owner from the synced basic-auth Secret
+    expect(onlyObject(manifest, 'Cluster').spec.bootstrap.initdb.secret).toEqual({ name: 'switchyard-postgres-credentials' });
+    // and the gateway may call Ollama in its namespace on 11434
+    const policy = objectsOf(manifest, 'NetworkPolicy').find((object) => object.metadata.name.includes('gateway') && !object.metadata.name.includes('migration'));
+    expect(policy?.spec.egress).toContainEqual({
+      ports: [{ port: 11434, protocol: 'TCP' }],
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ollama' } }, podSelector: {} }],
+    });
+  });
+
   it('prod: HA everywhere and GPU vLLM behind an InferencePool the gateway routes to', () => {
     // WHEN
     const { chart, manifest } = renderEnvironment('prod');

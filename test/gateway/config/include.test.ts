@@ -93,4 +93,20 @@ describe('include', () => {
       'test.yaml:2:5 include[0]: expected a file path, got 42',
     ]);
   });
+
+  it('leaves deferred includes of the main text unread, and still reads and checks every other one', () => {
+    // GIVEN a config whose first include exists only in the pod (mounted from a Secret)
+    const text = 'include:\n  - /etc/switchyard-include/models/models.yaml\n  - models/missing.yaml\nmodel_list: []\n';
+
+    // WHEN it is parsed with that include deferred
+    const attempt = (): unknown =>
+      parseConfigText(text, 'models.yaml', { env: {}, baseDir: join(FIXTURES, 'include-missing'), deferredIncludes: ['/etc/switchyard-include/models/models.yaml'] });
+
+    // THEN only the other, missing include is an error
+    expect(formattedIssuesOf(attempt)).toEqual([`models.yaml:3:5 include[1]: included file models/missing.yaml not found`]);
+    expect(
+      parseConfigText('include: [/etc/switchyard-include/models/models.yaml]\n', 'models.yaml', { env: {}, deferredIncludes: ['/etc/switchyard-include/models/models.yaml'] })
+        .deployments,
+    ).toEqual([]);
+  });
 });

@@ -5,7 +5,9 @@
 
 import { createHash } from 'node:crypto';
 
-import { stringify } from 'yaml';
+import { resolve } from 'node:path';
+
+import { parse, stringify } from 'yaml';
 
 import { ConfigError, ENV_REFERENCE_PREFIX, formatIssue, isEnvReference, parseConfigText } from '../gateway/config';
 import type { ConfigIssue } from '../gateway/config';
@@ -98,6 +100,12 @@ export interface GatewayConfigOptions {
    */
   readonly includes?: readonly string[];
   /**
+   * Files shipped beside the config (in the same ConfigMap) and pulled in with `include:` by name;
+   * validated at synth together with the config, errors naming the file, line and field.
+   * @default - none
+   */
+  readonly files?: readonly GatewayConfigFile[];
+  /**
    * `litellm_settings`.
    * @default - none
    */
@@ -114,11 +122,19 @@ export interface GatewayConfigOptions {
   readonly generalSettings?: Record<string, unknown>;
 }
 
+/** A file shipped beside the config and included by it. */
+export interface GatewayConfigFile {
+  /** Its plain file name, e.g. `models.yaml`. */
+  readonly fileName: string;
+  /** Its content, in LiteLLM's config format. */
+  readonly text: string;
+}
+
 /** A rendered, validated gateway config. */
 export interface RenderedGatewayConfig {
   /** The file, as the ConfigMap holds it. */
   readonly text: string;
-  /** SHA-256 of `text`, hex. */
+  /** SHA-256 of `text` and of every file beside it, hex. */
   readonly checksum: string;
   /** Every `os.environ/NAME` the file reads, sorted, without duplicates. */
   readonly envReferences: readonly string[];
@@ -198,12 +214,11 @@ function collectEnvReferences(value: unknown, into: Set<string>): void {
 }
 
 /** The config error, each line followed by the rendered line it points at. */
-function describeConfigError(error: ConfigError, text: string, fileName: string): string {
-  const lines = text.split('\n');
+function describeConfigError(error: ConfigError, texts: Readonly<Record<string, string>>, fileName: string): string {
   const details = error.issues
     .filter((issue) => issue.severity === 'error')
     .map((issue) => {
-      const source = issue.line > 0 ? lines[issue.line - 1] : undefined;
+      const source = issue.line > 0 ? texts[issue.file]?.split('\n')[issue.line - 1] : undefined;
       return source === undefined ? formatIssue(issue) : `${formatIssue(issue)}\n    ${issue.line} | ${source}`;
     });
   return `the gateway config ${fileName} rendered from the model list is invalid; fix these models or settings:\n${details.join('\n')}`;
@@ -222,9 +237,17 @@ const HEADER = [
  * @throws Error naming `file:line:column path: message` for every problem the gateway would reject.
  */
 export function renderGatewayConfig(options: GatewayConfigOptions): RenderedGatewayConfig {
-  const includes = options.includes ?? [];
+  const files = options.files ?? [];
+  const seen = new Set<string>([options.fileName]);
+  for (const file of files) {
+    if (!/^[A-Za-z0-9._-]+\.ya?ml$/.test(file.fileName)) throw new Error(`a file beside the config must have a plain .yaml file name such as models.yaml, got ${JSON.stringify(file.fileName)}`);
+    if (seen.has(file.fileName)) throw new Error(`${file.fileName} is used twice (the config and each file beside it need their own names)`);
+    seen.add(file.fileName);
+  }
+  const includes = [...files.map((file) => file.fileName), ...(options.includes ?? [])];
+  const deferred = options.includes ?? [];
   const document = definedEntries({
-    include: includes.length > 0 ? [...includes] : undefined,
+    include: includes.length > 0 ? includes : undefined,
     // With includes, the list may come wholly from them; LiteLLM appends theirs to this one.
     model_list: options.models.length === 0 && includes.length > 0 ? undefined : options.models.map(toModelListEntry),
     litellm_settings: options.litellmSettings,
@@ -234,14 +257,24 @@ export function renderGatewayConfig(options: GatewayConfigOptions): RenderedGate
   const text = HEADER + stringify(document, { lineWidth: 0 });
   const envReferences = new Set<string>();
   collectEnvReferences(document, envReferences);
+  const baseDir = resolve('.');
+  const sourceTexts: Record<string, string> = { [options.fileName]: text, ...Object.fromEntries(files.map((file) => [file.fileName, file.text])) };
+  const fileTexts = Object.fromEntries(files.map((file) => [resolve(baseDir, file.fileName), file.text]));
+  for (const file of files) {
+    try {
+      collectEnvReferences(parse(file.text), envReferences);
+    } catch {
+      // A file that is not YAML is reported by the loader below, by file and line.
+    }
+  }
 
   let warnings: readonly ConfigIssue[];
   try {
     // No environment at synth: every `os.environ/NAME` is unset here, which the loader reports as a
     // warning, never an error; those warnings are dropped below because the pod does set them.
-    warnings = parseConfigText(text, options.fileName, { env: {}, baseDir: '.', deferredIncludes: includes }).warnings;
+    warnings = parseConfigText(text, options.fileName, { env: {}, baseDir, deferredIncludes: deferred, files: fileTexts }).warnings;
   } catch (error) {
-    if (error instanceof ConfigError) throw new Error(describeConfigError(error, text, options.fileName));
+    if (error instanceof ConfigError) throw new Error(describeConfigError(error, sourceTexts, options.fileName));
     throw error;
   }
   // The gateway only warns about keys it does not know (and ignores them); at synth a misspelt key
@@ -249,11 +282,11 @@ export function renderGatewayConfig(options: GatewayConfigOptions): RenderedGate
   // on yet stay warnings.
   const unknownKeys = warnings.filter((warning) => warning.message.startsWith('unknown key'));
   if (unknownKeys.length > 0) {
-    throw new Error(describeConfigError(new ConfigError(unknownKeys.map((issue) => ({ ...issue, severity: 'error' as const }))), text, options.fileName));
+    throw new Error(describeConfigError(new ConfigError(unknownKeys.map((issue) => ({ ...issue, severity: 'error' as const }))), sourceTexts, options.fileName));
   }
   return {
     text,
-    checksum: createHash('sha256').update(text).digest('hex'),
+    checksum: files.reduce((hash, file) => hash.update(`\0${file.fileName}\0${file.text}`), createHash('sha256').update(text)).digest('hex'),
     envReferences: [...envReferences].sort(),
     warnings: warnings.filter((warning) => !/^environment variable \S+ is not set/.test(warning.message)),
   };

@@ -18,7 +18,7 @@ import { Construct } from 'constructs';
 
 import type { GatewayConnection, GatewayEgressRule, IGatewayCache, IGatewayDatabase, IModelServer } from './connections';
 import { renderGatewayConfig } from './gateway-config';
-import type { GatewayModel, RenderedGatewayConfig } from './gateway-config';
+import type { GatewayConfigFile, GatewayModel, RenderedGatewayConfig } from './gateway-config';
 import {
   GATEWAY_UID,
   addLabels,
@@ -84,6 +84,12 @@ export interface GatewayProps {
    * @default - none
    */
   readonly models?: GatewayModel[];
+  /**
+   * Files shipped beside the config in its ConfigMap and pulled in with `include:` by name (e.g. the
+   * model list in its own `models.yaml`, kept in the repository); validated at synth with the config.
+   * @default - none
+   */
+  readonly files?: GatewayConfigFile[];
   /**
    * Config files kept in Secrets, mounted read-only under `/etc/switchyard-include/<secret>/` and
    * listed in the config's `include:`; more with `addInclude()`. Their models and settings merge into
@@ -277,6 +283,7 @@ export class Gateway extends Construct {
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false });
     this.configMap = new kplus.ConfigMap(this, 'Config');
     this.configMap.addData(this.configFileName, lazyString(() => this.config.text));
+    for (const file of props.files ?? []) this.configMap.addData(file.fileName, file.text);
     const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' });
     const tmpVolume = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(256) });
 
@@ -364,15 +371,20 @@ export class Gateway extends Construct {
 
   /** The rendered config, validated with the gateway's own loader. */
   get config(): RenderedGatewayConfig {
-    this.rendered ??= renderGatewayConfig({
-      models: this.models,
-      includes: this.includePaths,
+    this.rendered ??= this.render(this.models, this.includePaths);
+    return this.rendered;
+  }
+
+  private render(models: readonly GatewayModel[], includes: readonly string[]): RenderedGatewayConfig {
+    return renderGatewayConfig({
+      models: [...models],
+      includes,
+      files: this.props.files ?? [],
       fileName: this.configFileName,
       litellmSettings: this.props.litellmSettings,
       routerSettings: this.props.routerSettings,
       generalSettings: this.generalSettings,
     });
-    return this.rendered;
   }
 
   /** The in-cluster URL of the gateway's OpenAI API (`http://<service>.<namespace>.svc/v1`). */
@@ -385,15 +397,7 @@ export class Gateway extends Construct {
    * bad entry throws here with the gateway's `models.yaml:line:column path: message`.
    */
   addModel(model: GatewayModel): GatewayModel {
-    const candidate = [...this.models, model];
-    renderGatewayConfig({
-      models: candidate,
-      includes: this.includePaths,
-      fileName: this.configFileName,
-      litellmSettings: this.props.litellmSettings,
-      routerSettings: this.props.routerSettings,
-      generalSettings: this.generalSettings,
-    });
+    this.render([...this.models, model], this.includePaths);
     this.models.push(model);
     this.rendered = undefined;
     return model;
@@ -417,14 +421,7 @@ export class Gateway extends Construct {
     const folder = `${INCLUDE_DIR}/${taken === 0 ? secret.name : `${secret.name}-${taken}`}`;
     const path = `${folder}/${fileName}`;
     // Render and validate with the new include before committing to it.
-    renderGatewayConfig({
-      models: this.models,
-      includes: [...this.includePaths, path],
-      fileName: this.configFileName,
-      litellmSettings: this.props.litellmSettings,
-      routerSettings: this.props.routerSettings,
-      generalSettings: this.generalSettings,
-    });
+    this.render(this.models, [...this.includePaths, path]);
     const index = this.includePaths.length;
     const volume = kplus.Volume.fromSecret(this, `Include${index}`, secret, { name: `include-${index}`, items: { [key]: { path: fileName } } });
     this.container.mount(folder, volume, { readOnly: true });

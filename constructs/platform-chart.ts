@@ -3,12 +3,16 @@
 // gateway wired to all of them, ingress and monitoring. `stacks/synth.ts` renders it per environment
 // with `cdk8s synth`; the Pulumi program applies the same chart, so both paths render the same objects.
 
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+
 import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 
 import type { IGatewayCache, IGatewayDatabase, IModelServer } from './connections';
 import { Gateway, GatewayMigrations } from './gateway';
+import type { GatewayConfigFile } from './gateway-config';
 import { InferencePool } from './inference-pool';
 import { GatewayHttpRoute, GatewayIngress, IngressController } from './ingress';
 import { Monitoring } from './monitoring';
@@ -26,6 +30,11 @@ import { PART_OF } from './workload-defaults';
 export interface PlatformChartProps {
   /** The environment's settings, as written in its stack file; validated and defaulted here. */
   readonly settings: PlatformSettingsInput;
+  /**
+   * The folder `gateway.includeFiles` paths are relative to (the repository root).
+   * @default - the working directory
+   */
+  readonly baseDir?: string;
 }
 
 /** Pods another controller creates that the chart's selectors target (for validation). */
@@ -124,11 +133,13 @@ export class PlatformChart extends Chart {
   readonly ingress?: GatewayIngress | GatewayHttpRoute;
   readonly monitoring?: Monitoring;
   private readonly managedSecrets = new Map<string, ManagedSecret>();
+  private readonly baseDir: string;
 
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     const settings = platformSettingsSchema.parse(props.settings);
     super(scope, id, { namespace: settings.namespace, disableResourceNameHashes: true, labels: { 'app.kubernetes.io/part-of': PART_OF } });
     this.settings = settings;
+    this.baseDir = props.baseDir ?? process.cwd();
 
     if (settings.createNamespace) {
       this.namespaceObject = new kplus.Namespace(this, 'Namespace', {
@@ -404,6 +415,7 @@ export class PlatformChart extends Chart {
       migrations: gateway.migrations === undefined ? undefined : migrations[gateway.migrations],
       configFileName: gateway.configFileName,
       models: gateway.models,
+      files: this.readIncludeFiles(gateway.includeFiles),
       includes: gateway.includes.map((include) => ({
         value: this.secretValue(include),
         ...(include.fileName === undefined ? {} : { fileName: include.fileName }),
@@ -421,6 +433,18 @@ export class PlatformChart extends Chart {
       prometheusNamespace: settings.networkPolicy.prometheusNamespace,
       clientNamespaces: settings.networkPolicy.clientNamespaces,
       providerEgress: settings.networkPolicy.providerEgress,
+    });
+  }
+
+  /** The `gateway.includeFiles`, read from the repository. */
+  private readIncludeFiles(paths: readonly string[]): GatewayConfigFile[] {
+    return paths.map((path, index) => {
+      try {
+        return { fileName: basename(path), text: readFileSync(resolve(this.baseDir, path), 'utf8') };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new Error(`gateway.includeFiles[${index}]: ${path} ${code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? String(error)})`} (paths are relative to ${this.baseDir === process.cwd() ? 'the working directory' : 'the repository root'})`);
+      }
     });
   }
 

@@ -91,6 +91,12 @@ const gatewaySettingsSchema = z.strictObject({
   oidcClientSecret: secretKeySettingsSchema.optional(),
   providerKeys: z.array(providerKeySettingsSchema).default([]),
   /**
+   * Config files kept in the repository beside the stack files (e.g. the model list in its own
+   * `models.yaml`), paths relative to the repository root; each ships in the gateway's ConfigMap under
+   * its base name, is pulled in with `include:`, and is validated at synth.
+   */
+  includeFiles: z.array(z.string().regex(/^[^\s]+\.ya?ml$/, 'must be a path to a .yaml file, e.g. stacks/models/prod.yaml')).default([]),
+  /**
    * Config files kept in Secrets (more of the model list, kept out of Git), mounted and pulled in
    * with `include:`; with `remoteKey`, External Secrets syncs them from the store.
    */

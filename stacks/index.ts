@@ -34,7 +34,7 @@ import { databaseCredentialKeys } from '../constructs/platform-settings';
 import type { PlatformSettings, SecretKeySettings } from '../constructs/platform-settings';
 import { ChartResources, GatewayImage, OperatorReleases, PlatformSecrets } from '../infra';
 import type { ChartObject, PlatformSecretKeyArgs } from '../infra';
-import { CHART_ID, PULUMI_PROJECT, SettingsError, parsePlatformSettings, validatePlatformSettings } from './settings';
+import { CHART_ID, PULUMI_PROJECT, REPO_ROOT, SettingsError, parsePlatformSettings, validatePlatformSettings } from './settings';
 
 const stack = pulumi.getStack();
 const stackFile = `stacks/Pulumi.${stack}.yaml`;
@@ -115,7 +115,7 @@ function secretSources(platform: PlatformSettings): { ref: SecretKeySettings; so
 }
 
 // The chart first: it is plain data, so a bad model list fails before any resource exists.
-const chart = new PlatformChart(new App(), CHART_ID, { settings });
+const chart = new PlatformChart(new App(), CHART_ID, { settings, baseDir: REPO_ROOT });
 const objects = chart.toJson() as ChartObject[];
 
 // Secrets without a remoteKey are created here, once per key, under the names the chart references.

@@ -26,6 +26,8 @@ export const ENVIRONMENTS = ['dev', 'staging', 'prod', 'private-cloud', 'gitops-
 export const CHART_ID = 'switchyard';
 /** The folder of the stack files. */
 export const STACKS_DIR = resolve(import.meta.dirname);
+/** The repository root: `gateway.includeFiles` paths are relative to it. */
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
 
 /** Thrown when a stack file's settings are missing or invalid; `message` has one line per problem. */
 export class SettingsError extends Error {

@@ -30,7 +30,7 @@ function synthEnvironment(environment: string): { objects: number; issues: strin
   const outdir = join(outRoot, environment);
   rmSync(outdir, { recursive: true, force: true });
   const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  const chart = new PlatformChart(app, CHART_ID, { settings });
+  const chart = new PlatformChart(app, CHART_ID, { settings, baseDir: root });
   app.synth();
 
   for (const warning of chart.gateway.config.warnings) process.stdout.write(`${environment}: gateway config ${formatIssue(warning)}\n`);

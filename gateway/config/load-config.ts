@@ -42,6 +42,12 @@ export interface ParseConfigTextOptions extends LoadConfigOptions {
    * @default - none: every include is read
    */
   readonly deferredIncludes?: readonly string[];
+  /**
+   * Included files given as text instead of read from disk, keyed by absolute path (a config and the
+   * files beside it rendered together, before any of them is written).
+   * @default - every include is read from disk
+   */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 /** A loaded config. */
@@ -91,8 +97,12 @@ class LoadState {
   readonly issues: ConfigIssue[] = [];
   readonly sources: SourceFile[] = [];
 
-  /** `include:` entries of the main file, as written, that are not read now (see `deferredIncludes`). */
-  constructor(readonly deferredIncludes: ReadonlySet<string> = new Set()) {}
+  constructor(
+    /** `include:` entries of the main file, as written, that are not read now (see `deferredIncludes`). */
+    readonly deferredIncludes: ReadonlySet<string> = new Set(),
+    /** Included files given as text, by absolute path (see `files`). */
+    readonly files: Readonly<Record<string, string>> = {},
+  ) {}
 
   add(source: SourceFile, path: ConfigPath, message: string, severity: ConfigIssueSeverity, target: 'key' | 'value' = 'value'): void {
     const position = locate(source, path, target);
@@ -210,7 +220,7 @@ function loadMerged(
     }
     let childText: string;
     try {
-      childText = readFileSync(childAbsolute, 'utf8');
+      childText = state.files[childAbsolute] ?? readFileSync(childAbsolute, 'utf8');
     } catch (error) {
       const code = errorCode(error);
       const problem =
@@ -320,9 +330,9 @@ function loadFromText(
   text: string,
   displayName: string,
   absolutePath: string,
-  options: LoadConfigOptions & { readonly deferredIncludes?: readonly string[] },
+  options: LoadConfigOptions & Pick<ParseConfigTextOptions, 'deferredIncludes' | 'files'>,
 ): LoadedConfig {
-  const state = new LoadState(new Set(options.deferredIncludes ?? []));
+  const state = new LoadState(new Set(options.deferredIncludes ?? []), options.files ?? {});
   const merged = loadMerged(text, displayName, absolutePath, state, []);
   if (merged === undefined || state.hasErrors()) throw new ConfigError(state.sorted());
 

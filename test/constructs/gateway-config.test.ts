@@ -43,6 +43,20 @@ describe('renderGatewayConfig', () => {
     expect(() => renderGatewayConfig({ models: [{ name: 'a', model: 'nope' }], includes: [include], fileName: 'models.yaml' })).toThrow(/models\.yaml:\d+:\d+ model_list\[0\]\.litellm_params\.model/);
   });
 
+  it('ships files beside the config, validates them with it, and names the file and line of a mistake', () => {
+    const models = 'model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/a\n      api_key: os.environ/TEAM_KEY\n';
+    const config = renderGatewayConfig({ models: [], files: [{ fileName: 'models.yaml', text: models }], fileName: 'config.yaml' });
+    expect(config.text).toContain('include:\n  - models.yaml\n');
+    expect(config.envReferences).toEqual(['TEAM_KEY']);
+    const changed = renderGatewayConfig({ models: [], files: [{ fileName: 'models.yaml', text: models.replace('openai/a', 'openai/b') }], fileName: 'config.yaml' });
+    expect(changed.checksum).not.toBe(config.checksum);
+
+    const broken = models.replace('openai/a', 'no-provider').replace('model_name: a', 'model_name: a\n    rpmm: 1');
+    const render = (): unknown => renderGatewayConfig({ models: [], files: [{ fileName: 'models.yaml', text: broken }], fileName: 'config.yaml' });
+    expect(render).toThrow(/models\.yaml:5:14 model_list\[0\]\.litellm_params\.model: .*\n {4}5 \|       model: no-provider/);
+    expect(() => renderGatewayConfig({ models: [], files: [{ fileName: 'config.yaml', text: models }], fileName: 'config.yaml' })).toThrow('config.yaml is used twice');
+  });
+
   it('is deterministic: the same models give the same checksum', () => {
     const render = () => renderGatewayConfig({ models: [{ name: 'a', model: 'openai/a' }], fileName: 'models.yaml' });
     expect(render().checksum).toBe(render().checksum);

@@ -1,15 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 
 import { PlatformChart, parseCpu, parseSize } from '../../constructs/platform-chart';
 import type { PlatformSettingsInput } from '../../constructs/platform-settings';
-import { ENVIRONMENTS, loadPlatformSettings } from '../../stacks/settings';
+import { ENVIRONMENTS, REPO_ROOT, loadPlatformSettings } from '../../stacks/settings';
 import { objectsOf, onlyObject, validationReport } from './support/manifests';
 import type { Manifest } from './support/manifests';
 
 /** Renders one environment from its stack file. */
 function renderEnvironment(environment: string): { chart: PlatformChart; manifest: Manifest } {
-  const chart = new PlatformChart(Testing.app(), 'switchyard', { settings: loadPlatformSettings(environment) });
+  const chart = new PlatformChart(Testing.app(), 'switchyard', { settings: loadPlatformSettings(environment), baseDir: REPO_ROOT });
   return { chart, manifest: Testing.synth(chart) };
 }
 
@@ -71,6 +74,21 @@ describe('PlatformChart environments', () => {
       ports: [{ port: 11434, protocol: 'TCP' }],
       to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ollama' } }, podSelector: {} }],
     });
+  });
+
+  it('vault-eso: the model list in its own models.yaml from the repository, included by config.yaml', () => {
+    const { chart, manifest } = renderEnvironment('vault-eso');
+    const data = objectsOf(manifest, 'ConfigMap').find((object) => object.data?.['config.yaml'] !== undefined)?.data as Record<string, string>;
+    expect(Object.keys(data).sort()).toEqual(['config.yaml', 'models.yaml']);
+    expect(data['config.yaml']).toContain('include:\n  - models.yaml\n');
+    expect(data['config.yaml']).not.toContain('model_list');
+    expect(data['models.yaml']).toBe(readFileSync(join(REPO_ROOT, 'stacks/vault-eso/models.yaml'), 'utf8'));
+    expect(chart.gateway.config.envReferences).toEqual(['ANTHROPIC_API_KEY', 'LITELLM_MASTER_KEY', 'OPENAI_API_KEY']);
+  });
+
+  it('names the setting when an included file is missing', () => {
+    const settings: PlatformSettingsInput = { ...MINIMAL, gateway: { ...MINIMAL.gateway, includeFiles: ['stacks/nope/models.yaml'] } };
+    expect(() => new PlatformChart(Testing.app(), 'switchyard', { settings, baseDir: REPO_ROOT })).toThrow('gateway.includeFiles[0]: stacks/nope/models.yaml not found');
   });
 
   it('prod: HA everywhere and GPU vLLM behind an InferencePool the gateway routes to', () => {

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { PlatformChart } from '../../constructs/platform-chart';
 import { createManifestValidator, formatManifestIssues } from '../../constructs/validation';
 import type { ManifestObject } from '../../constructs/validation';
-import { CHART_ID, ENVIRONMENTS, loadPlatformSettings } from '../../stacks/settings';
+import { CHART_ID, ENVIRONMENTS, REPO_ROOT, loadPlatformSettings } from '../../stacks/settings';
 import { SECRET_SIGNATURE, generatedValue, installMocks, isSerializedSecret, promiseOf, unwrapSecrets, urnName } from '../infra/pulumi-mocks';
 import type { Registration } from '../infra/pulumi-mocks';
 import type * as ProgramExports from '../../stacks/index';
@@ -82,7 +82,7 @@ describe.each(ENVIRONMENTS)('pulumi up --stack %s (under mocks)', (environment) 
   beforeAll(async () => {
     const { config, secretKeys } = stackConfig(environment);
     ({ program, registrations } = await runProgram(environment, config, secretKeys));
-    chart = new PlatformChart(new App(), CHART_ID, { settings: loadPlatformSettings(environment) });
+    chart = new PlatformChart(new App(), CHART_ID, { settings: loadPlatformSettings(environment), baseDir: REPO_ROOT });
   });
 
   it('registers the expected resource graph', () => {

@@ -1,7 +1,7 @@
 /**
  * Builds the production bundle the container image copies: `dist/gateway/main.js` (the gateway and its
- * production dependencies in one ES module) plus the example config and the one package that cannot be
- * bundled (PGlite, which loads its WASM from its own folder).
+ * production dependencies in one ES module) plus the example config, the one package that cannot be
+ * bundled (PGlite, which loads its WASM from its own folder) and Swagger UI's static page assets.
  *
  *   npm run build:gateway [-- --outdir DIR]
  */
@@ -35,6 +35,11 @@ export async function buildGatewayBundle(outdir: string): Promise<string> {
   });
   copyFileSync(join(root, 'models.example.yaml'), join(outdir, 'models.example.yaml'));
   cpSync(join(root, 'node_modules/@electric-sql/pglite'), join(outdir, 'node_modules/@electric-sql/pglite'), { recursive: true });
+  // Swagger UI's page assets, found at runtime the same way as in the source tree (docs-routes.ts).
+  const swaggerUi = join(outdir, 'node_modules/@fastify/swagger-ui');
+  mkdirSync(swaggerUi, { recursive: true });
+  copyFileSync(join(root, 'node_modules/@fastify/swagger-ui/package.json'), join(swaggerUi, 'package.json'));
+  cpSync(join(root, 'node_modules/@fastify/swagger-ui/static'), join(swaggerUi, 'static'), { recursive: true });
   return join(outdir, 'main.js');
 }
 

@@ -13,6 +13,7 @@ import type { ModelRouter } from '../routing';
 import type { Admission, SpendTracker } from '../tokenomics';
 import { createErrorHandler, notFoundHandler } from './error-handler';
 import { authPlugin } from './middleware/auth';
+import { registerDocs } from './routes/docs-routes';
 import { healthRoutes } from './routes/health-routes';
 import type { ReadinessReport } from './routes/health-routes';
 import { keyRoutes } from './routes/key-routes';
@@ -100,6 +101,7 @@ export function createGatewayApp({
   app.setErrorHandler(createErrorHandler(bodyLimitBytes, logger));
   app.setNotFoundHandler(notFoundHandler);
 
+  registerDocs(app, { version });
   void app.register(healthRoutes, { readiness, version });
   void app.register(async (api) => {
     await api.register(authPlugin, { authenticator });

@@ -116,6 +116,12 @@ describe('production bundle (what the image runs)', () => {
     expect(unauthorised.status).toBe(401);
     const models = await fetch(`${address}/v1/models`, { headers: { authorization: 'Bearer sk-bundle' } });
     expect(models.status).toBe(200);
+    // the API docs page and its assets come from the bundle's folder (no internet in the image)
+    for (const path of ['/', '/static/swagger-ui-bundle.js']) {
+      const asset = await fetch(`${address}${path}`);
+      expect(asset.status, path).toBe(200);
+      expect((await asset.arrayBuffer()).byteLength, path).toBeGreaterThan(100);
+    }
     stopGroup(child, 'SIGTERM');
     await new Promise((resolveExit) => child.once('exit', resolveExit));
     expect(child.exitCode === 0 || child.signalCode === 'SIGTERM').toBe(true);

@@ -115,3 +115,33 @@ describe('mock deployments (LiteLLM mock_response)', () => {
     expect(response.headers['x-litellm-call-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('API docs', () => {
+  it('serves Swagger UI at the root and its assets, without a key, with a content security policy', async () => {
+    const page = await app.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('swagger-ui');
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    const script = await app.inject({ method: 'GET', url: '/static/swagger-ui-bundle.js' });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('describes every API route at /openapi.json, with the request schemas that validate them', async () => {
+    const response = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const document = response.json<{ openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, unknown> } }> } }>> }>();
+    expect(document.openapi).toBe('3.1.0');
+    for (const path of ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/key/generate', '/team/new', '/spend/logs', '/health/readiness']) {
+      expect(Object.keys(document.paths)).toContain(path);
+    }
+    const chatBody = document.paths['/v1/chat/completions']?.post?.requestBody?.content['application/json']?.schema;
+    expect(chatBody?.required).toEqual(expect.arrayContaining(['model', 'messages']));
+    expect(chatBody?.properties).toHaveProperty('stream_options');
+    // the document and the page reveal nothing configured: no model names, no key
+    expect(response.body).not.toContain('mock-429');
+    expect(response.body).not.toContain(KEY);
+    expect(Object.keys(document.paths)).not.toContain('/openapi.json');
+  });
+});

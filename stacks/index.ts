@@ -126,6 +126,14 @@ for (const { ref, source } of secretSources(settings)) {
   const id = `${ref.secret}/${ref.key}`;
   if (!keys.has(id)) keys.set(id, { secret: ref.secret, key: ref.key, ...source });
 }
+// With a secret store, every secret comes from it: Pulumi creates none (the store is the one place
+// secrets are kept and rotated). A key without a remoteKey there is a mistake in the stack file.
+if (settings.secrets.storeName !== undefined && keys.size > 0) {
+  throw new SettingsError([
+    `${stackFile}: ${PULUMI_PROJECT}:platform.secrets.storeName is ${settings.secrets.storeName}, so every secret is synced from it and Pulumi creates none; ` +
+      `give these keys a remoteKey: ${[...keys.keys()].join(', ')}`,
+  ]);
+}
 const image = new GatewayImage('gateway-image', {
   image: settings.gateway.image,
   build: buildImage,

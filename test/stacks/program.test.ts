@@ -108,6 +108,8 @@ describe.each(ENVIRONMENTS)('pulumi up --stack %s (under mocks)', (environment) 
 
   it('creates exactly the Secrets no secret store provides, marked secret', async () => {
     const secrets = pulumiSecrets();
+    // with a secret store configured, every secret comes from it
+    if (chart.settings.secrets.storeName !== undefined) expect(secrets).toEqual([]);
     expect(secrets.map((r) => (r.inputs.metadata as { name: string }).name).sort()).toEqual([...chart.externalReferences.secrets].sort());
     for (const secret of secrets) {
       expect(secret.additionalSecretOutputs).toEqual(expect.arrayContaining(['data', 'stringData']));
@@ -241,6 +243,23 @@ describe('pulumi up with bad settings', () => {
     await installMocks('switchyard', 'empty');
     pulumi.runtime.setAllConfig({});
     await expect(import('../../stacks/index')).rejects.toThrow('stacks/Pulumi.empty.yaml: config.switchyard:platform is missing');
+  });
+
+  it('refuses a key without a remoteKey when a secret store is configured: Pulumi then creates no Secret', async () => {
+    // GIVEN vault-eso with its master key taken out of Vault
+    const { config } = stackConfig('vault-eso');
+    const settings = JSON.parse(config['switchyard:platform'] ?? '{}') as { gateway: { masterKey: Record<string, unknown> } };
+    settings.gateway.masterKey = { secret: 'switchyard-master-key', key: 'LITELLM_MASTER_KEY' };
+
+    // WHEN / THEN
+    vi.resetModules();
+    const mocks = await installMocks('switchyard', 'vault-eso');
+    pulumi.runtime.setAllConfig({ ...config, 'switchyard:platform': JSON.stringify(settings) });
+    await expect(import('../../stacks/index')).rejects.toThrow(
+      'stacks/Pulumi.vault-eso.yaml: switchyard:platform.secrets.storeName is vault, so every secret is synced from it and Pulumi creates none; give these keys a remoteKey: switchyard-master-key/LITELLM_MASTER_KEY',
+    );
+    await mocks.settled();
+    expect(mocks.registrations.filter((r) => r.type === 'kubernetes:core/v1:Secret')).toEqual([]);
   });
 
   it('fails when a provider key has neither a remoteKey nor a secret config value', async () => {

@@ -8,6 +8,9 @@ import { GatewayError, redactSecrets, toOpenAiErrorBody } from '../errors';
 import type { CompletionUsage } from '../openai';
 import type { ChunkSource } from '../routing';
 
+/** How long the response headers wait for the first chunk before they are sent alone. */
+export const HEADERS_ALONE_AFTER_MS = 20;
+
 export interface SseStreamOptions {
   /** Forward usage (the `choices: []` chunk) only when the client asked with `stream_options.include_usage`. */
   readonly includeUsage: boolean;
@@ -41,7 +44,16 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
     'x-accel-buffering': 'no',
     ...options.headers,
   });
-  raw.flushHeaders();
+  // The headers go out with the first chunk, in one write (what a bare pass-through does, and one
+  // packet fewer before the first token); when the upstream is slow to produce that chunk (a reasoning
+  // model thinking), they are sent on their own after a moment, so clients see the stream begin.
+  let headersSent = false;
+  const headerTimer = setTimeout(() => {
+    if (!headersSent) {
+      headersSent = true;
+      raw.flushHeaders();
+    }
+  }, HEADERS_ALONE_AFTER_MS);
   let usage: CompletionUsage | undefined;
   const onDrain = (): void => source.resume();
   const onAbort = (): void => source.cancel();
@@ -63,6 +75,10 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
       text += `data: ${JSON.stringify(chunk)}\n\n`;
     }
     if (text.length === 0 || options.signal.aborted) return true;
+    if (!headersSent) {
+      headersSent = true;
+      clearTimeout(headerTimer);
+    }
     return raw.write(text);
   };
 
@@ -78,6 +94,7 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
     raw.end(`data: ${JSON.stringify(body)}\n\n`);
     return { usage, outcome: 'failed', error };
   } finally {
+    clearTimeout(headerTimer);
     raw.off('drain', onDrain);
     options.signal.removeEventListener('abort', onAbort);
   }

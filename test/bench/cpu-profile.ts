@@ -167,3 +167,16 @@ export function summarizeCpuProfile(profile: CpuProfile, { bundleUrl, sourceMapP
     topGatewayInclusive: ranked(inclusiveGateway, busyUs, top),
   };
 }
+
+/** The summary as report lines: self time by module, top functions, gateway functions by inclusive time. */
+export function formatProfileSummary(summary: ProfileSummary): string[] {
+  const lines = [`gateway CPU profile: ${summary.busyMs.toFixed(0)} ms busy of ${summary.totalMs.toFixed(0)} ms sampled`];
+  const section = (title: string, entries: ProfileSummary['topSelf'], count: number): void => {
+    lines.push(`  ${title}`);
+    for (const entry of entries.slice(0, count)) lines.push(`    ${entry.percent.toFixed(1).padStart(5)}%  ${entry.ms.toFixed(0).padStart(7)} ms  ${entry.name}`);
+  };
+  section('self time by module:', summary.byModule, 20);
+  section('top functions by self time:', summary.topSelf, 25);
+  section('gateway functions by inclusive time:', summary.topGatewayInclusive, 20);
+  return lines;
+}

@@ -35,7 +35,7 @@ import {
   waitForHealthy,
 } from './bench-processes';
 import type { BenchChild, CpuPlan } from './bench-processes';
-import { summarizeCpuProfile } from './cpu-profile';
+import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile';
 import type { CpuProfile, ProfileSummary } from './cpu-profile';
 import { runLoad, runStreaming, summarizeLatencies } from './load';
 import type { LatencySummary, LoadResult } from './load';
@@ -257,14 +257,7 @@ function report(target: Target, measured: TargetMeasurements, settings: BenchSet
 
 function printProfile(summary: ProfileSummary): void {
   log();
-  log(`gateway CPU profile: ${fixed(summary.busyMs, 0)} ms busy of ${fixed(summary.totalMs, 0)} ms sampled`);
-  const section = (title: string, entries: ProfileSummary['topSelf'], count: number): void => {
-    log(`  ${title}`);
-    for (const entry of entries.slice(0, count)) log(`    ${pad(fixed(entry.percent, 1), 5)}%  ${pad(fixed(entry.ms, 0), 7)} ms  ${entry.name}`);
-  };
-  section('self time by module:', summary.byModule, 20);
-  section('top functions by self time:', summary.topSelf, 25);
-  section('gateway functions by inclusive time:', summary.topGatewayInclusive, 20);
+  for (const line of formatProfileSummary(summary)) log(line);
 }
 
 async function main(): Promise<void> {

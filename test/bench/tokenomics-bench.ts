@@ -1,5 +1,6 @@
 /**
- * Tokenomics benchmark (`npm run bench:tokenomics [-- --quick]`). Never a test: it reports.
+ * Tokenomics benchmark (`npm run bench:tokenomics [-- --quick] [-- --profile]`). Never a test: it reports.
+ * `--profile` runs the full gateway under `node --cpu-prof` and prints where its CPU time goes.
  *
  * The full request path — virtual key, rate limits, budget and batched spend logging, with a real
  * Postgres and a real Valkey/Redis — against the bare path (`--no-database`, master key) and the mock
@@ -15,14 +16,16 @@
  * is cached, only the batched spend writes. The transactions of an idle window of the same length are
  * printed next to it (autovacuum, periodic work), for comparison. Results go to test/bench/results/tokenomics-latest.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Client as HttpClient, request } from 'undici';
 import { buildGatewayBundle } from '../../gateway/build';
+import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile';
+import type { CpuProfile } from './cpu-profile';
 import { startPostgresServer } from '../support/postgres-server';
 import type { PostgresServer } from '../support/postgres-server';
 import { startRedisServer } from '../support/redis-server';
@@ -160,11 +163,12 @@ async function startGateway(
   env: Record<string, string>,
   plan: CpuPlan,
   cwd: string,
+  nodeFlags: readonly string[] = [],
 ): Promise<{ child: BenchChild; origin: string }> {
   const port = await freePort();
   const child = spawnNode({
     name,
-    args: [bundle, 'serve', '--config', configPath, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', ...extraArgs],
+    args: [...nodeFlags, bundle, 'serve', '--config', configPath, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', ...extraArgs],
     core: plan.targetCore,
     plan,
     cwd,
@@ -258,8 +262,9 @@ function cleanup(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } } });
   const settings = values.quick === true ? QUICK : FULL;
+  const profile = values.profile === true;
   const runStartedAt = performance.now();
 
   const watchdog = setTimeout(() => {
@@ -303,7 +308,9 @@ async function main(): Promise<void> {
   writeFileSync(configPath, configYaml(upstreamPort));
 
   const bare = await startGateway('bare gateway', gatewayBundle, configPath, ['--no-database'], { SWITCHYARD_DATA_DIR: 'memory://' }, plan, workDir);
-  const full = await startGateway('full gateway', gatewayBundle, configPath, [], { DATABASE_URL: postgres.url, VALKEY_URL: redis.url }, plan, workDir);
+  const profileDir = join(workDir, 'profile');
+  if (profile) log('PROFILING: the full gateway runs under --cpu-prof; its figures are inflated by the profiler');
+  const full = await startGateway('full gateway', gatewayBundle, configPath, [], { DATABASE_URL: postgres.url, VALKEY_URL: redis.url }, plan, workDir, profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
   const virtualKey = await generateKey(full.origin);
   log('both gateways answer; virtual key generated (rpm/tpm 10,000,000, max_budget 1e9)');
 
@@ -388,6 +395,17 @@ async function main(): Promise<void> {
   // Total spend rows after a graceful stop (SIGTERM flushes the buffer).
   await stopChild(full.child, 10_000);
   const totalSpendRows = (await databaseCounters(database)).spendRows;
+  if (profile) {
+    const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+    if (file === undefined) {
+      log('no CPU profile was written (did the gateway exit cleanly on SIGTERM?)');
+    } else {
+      const cpuProfile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
+      log();
+      for (const line of formatProfileSummary(summarizeCpuProfile(cpuProfile, { bundleUrl: pathToFileURL(gatewayBundle).href, sourceMapPath: `${gatewayBundle}.map` }))) log(line);
+      log();
+    }
+  }
 
   const reports = Object.fromEntries(targets.map((target) => [target.name, report(target, measurementsOf(target), settings)])) as Record<TargetName, TargetReport>;
   const { direct, bare: bareReport, full: fullReport } = reports;

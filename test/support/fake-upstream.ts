@@ -61,10 +61,11 @@ async function writeStream(
   response: ServerResponse,
   text: string,
   provider: Provider,
-  options: { bytewise?: boolean; hang?: boolean; contentType: string },
+  options: { bytewise?: boolean; hang?: boolean; contentType: string; firstUnitDelayMs?: number },
 ): Promise<void> {
   response.writeHead(200, { 'content-type': options.contentType, 'cache-control': 'no-cache' });
   response.flushHeaders();
+  if (options.firstUnitDelayMs !== undefined) await sleep(options.firstUnitDelayMs);
   const units = options.bytewise ? [...Buffer.from(text, 'utf8')].map((byte) => Buffer.from([byte])) : streamUnits(text, provider);
   for (const unit of units) {
     if (response.destroyed) return;
@@ -138,6 +139,9 @@ async function answerChat(provider: Provider, model: string, body: Record<string
   }
   const hang = scenario === 'hang';
   if (hang) scenario = 'text';
+  // `thinking`: the stream's headers at once, its first event only after 400 ms (a reasoning model).
+  const thinking = scenario === 'thinking';
+  if (thinking) scenario = 'text';
   if (scenario === 'echo') {
     const echoed = JSON.parse(fixture('openai', 'text.json'));
     echoed.choices[0].message.content = JSON.stringify(body);
@@ -158,7 +162,7 @@ async function answerChat(provider: Provider, model: string, body: Record<string
     const contentType = provider === 'ollama' ? 'application/x-ndjson' : 'text/event-stream';
     let recorded = fixture(provider, `${base}.chunks.txt`);
     if (hang) recorded = streamUnits(recorded, provider).slice(0, 2).join('');
-    return writeStream(response, recorded, provider, { bytewise, hang, contentType });
+    return writeStream(response, recorded, provider, { bytewise, hang, contentType, ...(thinking ? { firstUnitDelayMs: 400 } : {}) });
   }
   return json(response, 200, fixture(provider, `${base}.json`));
 }

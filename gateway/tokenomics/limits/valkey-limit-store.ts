@@ -1,6 +1,7 @@
 /**
- * The shared limit store: every replica talks to one Valkey/Redis, and each admit or settle is one Lua
- * script call (one round trip, atomic), so limits and budgets hold exactly across replicas.
+ * The shared limit store: every replica talks to one Valkey/Redis, and each admit is one Lua script call
+ * (one round trip, atomic), so limits and budgets hold exactly across replicas. Settles are batched: those
+ * of one event-loop turn go out as one script call.
  *
  * Needs a standalone (or primary/replica) Valkey/Redis: a script touches the keys of several scopes. On a
  * cluster, give a prefix with a hash tag (`{switchyard}:`) so every key lives in one slot.
@@ -78,6 +79,16 @@ interface LimitCommands {
 }
 
 const NO_LIMIT = '-1';
+/** At most this many tickets per settle call (keeps one script call short on the server). */
+const MAX_SETTLES_PER_CALL = 128;
+
+interface PendingSettle {
+  readonly ticket: ValkeyTicket;
+  readonly actual: ActualUsage;
+  readonly nowMs: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
 
 class ValkeyTicket implements LimitTicket {
   settled = false;
@@ -104,6 +115,9 @@ export class ValkeyLimitStore implements LimitStore {
   /** Ticket ids are `<store instance>.<sequence>`: unique across replicas without coordination. */
   private readonly instanceId = randomBytes(6).toString('base64url');
   private nextTicket = 1;
+  private pendingSettles: PendingSettle[] = [];
+  private settleFlush: NodeJS.Immediate | undefined;
+  private readonly settlesInFlight = new Set<Promise<unknown>>();
 
   constructor(props: ValkeyLimitStoreProps) {
     if (props.client !== undefined) {
@@ -215,24 +229,59 @@ export class ValkeyLimitStore implements LimitStore {
   }
 
   /**
-   * One round trip. Idempotent per ticket in this process; a settle that fails is not retried (its slots and
-   * reservation expire after `inFlightTtlMs`, and the spend ledger still has the call's cost).
+   * Idempotent per ticket in this process. The settles of one event-loop turn go to Valkey together, in
+   * one script call (under load, one round trip settles many calls; alone, it leaves at the end of the
+   * turn). A settle that fails is not retried: its slots and reservation expire after `inFlightTtlMs`,
+   * and the spend ledger still has the call's cost.
    */
-  async settle(ticket: LimitTicket, actual: ActualUsage, nowMs: number): Promise<void> {
-    if (!(ticket instanceof ValkeyTicket)) throw new TypeError('the ticket was not issued by a ValkeyLimitStore');
+  settle(ticket: LimitTicket, actual: ActualUsage, nowMs: number): Promise<void> {
+    if (!(ticket instanceof ValkeyTicket)) return Promise.reject(new TypeError('the ticket was not issued by a ValkeyLimitStore'));
     assertActualUsage(actual);
-    if (ticket.settled) return;
+    if (ticket.settled || ticket.keys.length === 0) {
+      ticket.settled = true;
+      return Promise.resolve();
+    }
     ticket.settled = true;
-    if (ticket.keys.length === 0) return;
-    await this.commands.switchyardLimitSettle(
-      String(ticket.keys.length),
-      ...ticket.keys,
-      String(Math.floor(nowMs)),
-      ticket.id,
-      String(usdToNano(actual.cost)),
-      String(Math.ceil(actual.tokens)),
-      this.budgetIdleTtlMs,
-      ...ticket.scopeArgs,
+    return new Promise<void>((resolve, reject) => {
+      this.pendingSettles.push({ ticket, actual, nowMs, resolve, reject });
+      if (this.pendingSettles.length >= MAX_SETTLES_PER_CALL) this.flushSettles();
+      else this.settleFlush ??= setImmediate(() => this.flushSettles());
+    });
+  }
+
+  /** Sends the queued settles as one script call. */
+  private flushSettles(): void {
+    if (this.settleFlush !== undefined) {
+      clearImmediate(this.settleFlush);
+      this.settleFlush = undefined;
+    }
+    const batch = this.pendingSettles;
+    if (batch.length === 0) return;
+    this.pendingSettles = [];
+    const keys: string[] = [];
+    const args: string[] = [this.budgetIdleTtlMs];
+    for (const { ticket, actual, nowMs } of batch) {
+      keys.push(...ticket.keys);
+      args.push(
+        String(Math.floor(nowMs)),
+        ticket.id,
+        String(usdToNano(actual.cost)),
+        String(Math.ceil(actual.tokens)),
+        String(ticket.scopeArgs.length),
+        ...ticket.scopeArgs,
+      );
+    }
+    const sent = this.commands.switchyardLimitSettle(String(keys.length), ...keys, ...args);
+    this.settlesInFlight.add(sent);
+    sent.then(
+      () => {
+        this.settlesInFlight.delete(sent);
+        for (const entry of batch) entry.resolve();
+      },
+      (error: unknown) => {
+        this.settlesInFlight.delete(sent);
+        for (const entry of batch) entry.reject(error);
+      },
     );
   }
 
@@ -264,6 +313,9 @@ export class ValkeyLimitStore implements LimitStore {
   }
 
   async close(): Promise<void> {
+    // Settles still queued or on their way go out before the connection closes.
+    this.flushSettles();
+    await Promise.allSettled([...this.settlesInFlight]);
     if (!this.ownsClient) return;
     if (this.client.status !== 'ready') {
       this.client.disconnect();

@@ -274,44 +274,50 @@ return reply
 `;
 
 /**
- * KEYS: per scope `tpm`, `par`, `spend` (3 each).
- * ARGV: now ms, ticket id, actual nano-USD, actual tokens, budget idle TTL ms, then one string per scope:
- * `<has TPM><has parallel><has budget> <seed spend nano-USD> <seed spend tokens>` (flags `1`/`0`).
+ * Settles one or more tickets in one call (the store batches the settles of one event-loop turn).
+ * KEYS: for each ticket in order, per scope `tpm`, `par`, `spend` (3 each).
+ * ARGV: budget idle TTL ms, then for each ticket: now ms, ticket id, actual nano-USD, actual tokens, the
+ * number of its scopes, and one string per scope: `<has TPM><has parallel><has budget> <seed spend
+ * nano-USD> <seed spend tokens>` (flags `1`/`0`).
  */
 export const SETTLE_SCRIPT = `${LIBRARY}
-local now = tonumber(ARGV[1])
-local ticket = ARGV[2]
-local cost = tonumber(ARGV[3])
-local tokens = tonumber(ARGV[4])
-local idleTtl = tonumber(ARGV[5])
-local nowSec = math.floor(now / 1000)
-local n = #KEYS / 3
-
-for i = 0, n - 1 do
-  local k = i * 3
-  local hasTpm, hasPar, hasBudget, seedSpend, seedTokens = string.match(ARGV[6 + i], '^(.)(.)(.) (%S+) (%S+)$')
-  if hasTpm == '1' and tokens > 0 then tpmAdd(KEYS[k + 1], now, nowSec, tokens) end
-  if hasPar == '1' then redis.call('ZREM', KEYS[k + 2], ticket) end
-  if hasBudget == '1' then
-    local key = KEYS[k + 3]
-    local field = 'r:' .. ticket
-    local v = redis.call('HMGET', key, 'spend', 'spend_tokens', 'reserved', 'reserved_tokens', field)
-    local reserved, reservedTokens = tonumber(v[3]) or 0, tonumber(v[4]) or 0
-    if v[5] then
-      local reservedCost, reservedTok = string.match(v[5], '^(%d+)|(%d+)|')
-      reserved = math.max(0, reserved - tonumber(reservedCost))
-      reservedTokens = math.max(0, reservedTokens - tonumber(reservedTok))
-      redis.call('HDEL', key, field)
+local idleTtl = tonumber(ARGV[1])
+local a = 2
+local k = 0
+while a <= #ARGV do
+  local now = tonumber(ARGV[a])
+  local ticket = ARGV[a + 1]
+  local cost = tonumber(ARGV[a + 2])
+  local tokens = tonumber(ARGV[a + 3])
+  local n = tonumber(ARGV[a + 4])
+  local nowSec = math.floor(now / 1000)
+  for i = 0, n - 1 do
+    local hasTpm, hasPar, hasBudget, seedSpend, seedTokens = string.match(ARGV[a + 5 + i], '^(.)(.)(.) (%S+) (%S+)$')
+    if hasTpm == '1' and tokens > 0 then tpmAdd(KEYS[k + 1], now, nowSec, tokens) end
+    if hasPar == '1' then redis.call('ZREM', KEYS[k + 2], ticket) end
+    if hasBudget == '1' then
+      local key = KEYS[k + 3]
+      local field = 'r:' .. ticket
+      local v = redis.call('HMGET', key, 'spend', 'spend_tokens', 'reserved', 'reserved_tokens', field)
+      local reserved, reservedTokens = tonumber(v[3]) or 0, tonumber(v[4]) or 0
+      if v[5] then
+        local reservedCost, reservedTok = string.match(v[5], '^(%d+)|(%d+)|')
+        reserved = math.max(0, reserved - tonumber(reservedCost))
+        reservedTokens = math.max(0, reservedTokens - tonumber(reservedTok))
+        redis.call('HDEL', key, field)
+      end
+      local spend = (tonumber(v[1]) or tonumber(seedSpend)) + cost
+      local spendTokens = (tonumber(v[2]) or tonumber(seedTokens)) + tokens
+      redis.call('HSET', key, 'spend', int(spend), 'spend_tokens', int(spendTokens),
+        'reserved', int(reserved), 'reserved_tokens', int(reservedTokens))
+      if not v[1] then
+        redis.call('HSET', key, 'x', int(now))
+        redis.call('PEXPIRE', key, int(idleTtl))
+      end
     end
-    local spend = (tonumber(v[1]) or tonumber(seedSpend)) + cost
-    local spendTokens = (tonumber(v[2]) or tonumber(seedTokens)) + tokens
-    redis.call('HSET', key, 'spend', int(spend), 'spend_tokens', int(spendTokens),
-      'reserved', int(reserved), 'reserved_tokens', int(reservedTokens))
-    if not v[1] then
-      redis.call('HSET', key, 'x', int(now))
-      redis.call('PEXPIRE', key, int(idleTtl))
-    end
+    k = k + 3
   end
+  a = a + 5 + n
 end
 return 1
 `;

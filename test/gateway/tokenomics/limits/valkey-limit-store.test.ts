@@ -1,6 +1,6 @@
 /**
  * What only the Valkey store does: several replicas (separate clients) sharing one redis-server, slots of a
- * crashed replica expiring, one round trip per call, and its key layout.
+ * crashed replica expiring, one round trip per admit and one per turn's settles, and its key layout.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -32,10 +32,12 @@ function admitOne(store: ValkeyLimitStore, scopes: readonly LimitScope[], nowMs:
   return store.admit({ scopes, nowMs, worstCaseCost: cost, worstCaseTokens: 10, requestId: 'req' });
 }
 
+/** Script calls the server ran (EVALSHA, and EVAL when a script was not loaded yet). */
 async function evalshaCalls(): Promise<number> {
   const stats = await raw.info('commandstats');
-  const match = /cmdstat_evalsha:calls=(\d+)/.exec(stats);
-  return match ? Number(match[1]) : 0;
+  let calls = 0;
+  for (const match of stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)) calls += Number(match[1]);
+  return calls;
 }
 
 beforeAll(async () => {
@@ -147,6 +149,57 @@ describe('ValkeyLimitStore on the wire', () => {
 
     expect(afterAdmit - before).toBe(1);
     expect(afterSettle - afterAdmit).toBe(1);
+  });
+
+  it('settles the calls of one event-loop turn in one script call, exactly as one by one', async () => {
+    // GIVEN 40 admitted calls on a key with a budget, a TPM limit and parallel slots (two scopes each)
+    const store = replica({ keyPrefix: newPrefix() });
+    const scopes: LimitScope[] = [
+      { id: 'key:batch', tpm: 1_000_000, maxParallel: 100, maxBudget: 100 },
+      { id: 'team:batch', maxBudget: 100 },
+    ];
+    const tickets = [];
+    for (let index = 0; index < 40; index += 1) {
+      const decision = await admitOne(store, scopes, T0 + index, 0.5);
+      if (!decision.admitted) throw new Error('expected admission');
+      tickets.push(decision.ticket);
+    }
+    const reserved = await store.usage(scopes[0] as LimitScope, T0 + 100);
+    expect(reserved.inFlight).toBe(40);
+    expect(reserved.reservedCost).toBeCloseTo(20, 9);
+
+    // WHEN they all settle in the same turn
+    const before = await evalshaCalls();
+    await Promise.all(tickets.map((ticket, index) => store.settle(ticket, { cost: 0.01 * (index + 1), tokens: 10 }, T0 + 200)));
+    const calls = (await evalshaCalls()) - before;
+
+    // THEN one call settled them all: every slot freed, every reservation released, every cost counted
+    expect(calls).toBe(1);
+    const expectedSpend = (0.01 * 40 * 41) / 2;
+    for (const scope of scopes) {
+      const usage = await store.usage(scope, T0 + 300);
+      expect(usage.reservedCost).toBe(0);
+      expect(usage.spend).toBeCloseTo(expectedSpend, 9);
+    }
+    const keyUsage = await store.usage(scopes[0] as LimitScope, T0 + 300);
+    expect(keyUsage.inFlight).toBe(0);
+    expect(keyUsage.tokens).toBe(400);
+    // and settling again changes nothing
+    await Promise.all(tickets.map((ticket) => store.settle(ticket, { cost: 1, tokens: 10 }, T0 + 400)));
+    expect((await store.usage(scopes[0] as LimitScope, T0 + 400)).spend).toBeCloseTo(expectedSpend, 9);
+  });
+
+  it('sends queued settles before it closes', async () => {
+    const keyPrefix = newPrefix();
+    const store = new ValkeyLimitStore({ url: server.url, keyPrefix });
+    const scope: LimitScope = { id: 'key:close', maxBudget: 10 };
+    const decision = await admitOne(store, [scope], T0, 1);
+    if (!decision.admitted) throw new Error('expected admission');
+    const settled = store.settle(decision.ticket, { cost: 0.25, tokens: 1 }, T0 + 1);
+    await store.close();
+    await settled;
+    const reader = replica({ keyPrefix });
+    expect((await reader.usage(scope, T0 + 2)).spend).toBeCloseTo(0.25, 9);
   });
 
   it('reloads its scripts when the server lost them (restart, SCRIPT FLUSH)', async () => {

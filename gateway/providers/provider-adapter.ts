@@ -49,6 +49,19 @@ export interface TranslationContext {
   readonly created: number;
 }
 
+/** Parsed upstream bodies a provider passed through untouched (so their original text may be sent as is). */
+const untouchedBodies = new WeakSet<object>();
+
+/** Marks a parsed upstream body as passed through without any change by the provider's translation. */
+export function markUntouched(body: object): void {
+  untouchedBodies.add(body);
+}
+
+/** Whether the provider's translation returned this parsed upstream body without changing it. */
+export function isUntouched(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && untouchedBodies.has(body);
+}
+
 /**
  * A per-request, stateful stream translator (not shared between requests). Feed it the upstream body as
  * decoded text, in whatever pieces it arrives (down to one byte); it returns the OpenAI chunks each piece

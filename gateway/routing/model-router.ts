@@ -23,6 +23,7 @@ import {
   createMockCompletionResponse,
   createMockEmbeddingResponse,
   findProviderAdapter,
+  isUntouched,
 } from '../providers';
 import type {
   ProviderAdapter,
@@ -64,7 +65,13 @@ export interface CallInfo {
 }
 
 export type CallResult<Response, Chunk> =
-  | { readonly kind: 'response'; readonly body: Response; readonly info: CallInfo }
+  | {
+      readonly kind: 'response';
+      readonly body: Response;
+      readonly info: CallInfo;
+      /** The upstream's own JSON text of `body`, when the translation left it untouched (sent as is). */
+      readonly text?: string;
+    }
   | { readonly kind: 'stream'; readonly chunks: ChunkSource<Chunk>; readonly info: CallInfo };
 
 export type ChatResult = CallResult<ChatCompletionResponse, ChatCompletionChunk>;
@@ -259,12 +266,14 @@ export class ModelRouter {
       const info: CallInfo = { deployment, apiBase, upstreamMs: performance.now() - started, droppedParams: checked.dropped, attempts };
       return { kind: 'stream', chunks: chunkSourceFromUpstream(response, translator, apiBase, timeoutMs), info };
     }
-    const body = await readJson(response, apiBase, timeoutMs);
+    const text = await readText(response, apiBase, timeoutMs);
     const upstreamMs = performance.now() - started;
+    const body = operation.fromResponse(adapter, parseJson(text), context, checked.request);
     return {
       kind: 'response',
-      body: operation.fromResponse(adapter, body, context, checked.request),
+      body,
       info: { deployment, apiBase, upstreamMs, droppedParams: checked.dropped, attempts },
+      ...(isUntouched(body) ? { text } : {}),
     };
   }
 }
@@ -308,8 +317,7 @@ async function readText(response: UpstreamResponse, origin: string, timeoutMs: n
   }
 }
 
-async function readJson(response: UpstreamResponse, origin: string, timeoutMs: number): Promise<unknown> {
-  const text = await readText(response, origin, timeoutMs);
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

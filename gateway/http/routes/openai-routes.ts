@@ -120,6 +120,11 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
     const cost = complete(result.body.usage, 'success');
     if (cost !== undefined) headers['x-litellm-response-cost'] = String(cost);
     void reply.headers(headers);
+    // The upstream's own JSON when the translation changed nothing: no second serialisation.
+    if (result.text !== undefined) {
+      void reply.type('application/json; charset=utf-8').send(result.text);
+      return undefined;
+    }
     return result.body;
   }
   reply.hijack();

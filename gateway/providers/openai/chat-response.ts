@@ -7,6 +7,7 @@
  */
 import type { ChatCompletionResponse, CompletionResponse, EmbeddingResponse } from '../../openai';
 import { UpstreamError } from '../../errors';
+import { markUntouched } from '../provider-adapter';
 import type { TranslationContext } from '../provider-adapter';
 import { normalizeFinishReasons } from './chat-stream';
 
@@ -21,22 +22,42 @@ function requireChoices(body: unknown, what: string): Record<string, unknown> {
   return body;
 }
 
+/**
+ * Fills what the gateway relies on and a compatible server may leave out; says whether anything changed
+ * (when nothing did, the upstream's own bytes can go to the client).
+ */
+function fillResponse(response: Record<string, unknown>, idPrefix: string, object: string, context: TranslationContext): boolean {
+  let changed = false;
+  if (typeof response.id !== 'string') {
+    response.id = `${idPrefix}-${context.callId}`;
+    changed = true;
+  }
+  if (typeof response.created !== 'number') {
+    response.created = context.created;
+    changed = true;
+  }
+  if (typeof response.model !== 'string') {
+    response.model = context.requestModel;
+    changed = true;
+  }
+  if (response.object !== object) {
+    response.object = object;
+    changed = true;
+  }
+  return changed;
+}
+
 export function fromOpenAiChatResponse(body: unknown, context: TranslationContext): ChatCompletionResponse {
   const response = requireChoices(body, 'chat completion');
-  if (typeof response.id !== 'string') response.id = `chatcmpl-${context.callId}`;
-  if (typeof response.created !== 'number') response.created = context.created;
-  if (typeof response.model !== 'string') response.model = context.requestModel;
-  normalizeFinishReasons(response.choices as unknown[]);
-  response.object = 'chat.completion';
+  const filled = fillResponse(response, 'chatcmpl', 'chat.completion', context);
+  const normalized = normalizeFinishReasons(response.choices as unknown[]);
+  if (!filled && !normalized) markUntouched(response);
   return response as unknown as ChatCompletionResponse;
 }
 
 export function fromOpenAiCompletionResponse(body: unknown, context: TranslationContext): CompletionResponse {
   const response = requireChoices(body, 'completion');
-  if (typeof response.id !== 'string') response.id = `cmpl-${context.callId}`;
-  if (typeof response.created !== 'number') response.created = context.created;
-  if (typeof response.model !== 'string') response.model = context.requestModel;
-  response.object = 'text_completion';
+  if (!fillResponse(response, 'cmpl', 'text_completion', context)) markUntouched(response);
   return response as unknown as CompletionResponse;
 }
 

@@ -100,15 +100,21 @@ function streamErrorToUpstreamError(error: unknown): UpstreamError {
   });
 }
 
-/** Maps non-OpenAI finish reasons some compatible servers send (`eos`, `abort`) in place. */
-export function normalizeFinishReasons(choices: unknown[]): void {
+/** Maps non-OpenAI finish reasons some compatible servers send (`eos`, `abort`) in place; says whether any changed. */
+export function normalizeFinishReasons(choices: unknown[]): boolean {
+  let changed = false;
   for (const choice of choices) {
     if (typeof choice !== 'object' || choice === null) continue;
     const record = choice as { finish_reason?: unknown };
     if (record.finish_reason !== undefined && record.finish_reason !== null) {
-      record.finish_reason = normalizeOpenAiFinishReason(record.finish_reason);
+      const normalized = normalizeOpenAiFinishReason(record.finish_reason);
+      if (normalized !== record.finish_reason) {
+        record.finish_reason = normalized;
+        changed = true;
+      }
     }
   }
+  return changed;
 }
 
 function normalizeChatChunk(event: ParsedEvent, context: TranslationContext): ChatCompletionChunk {

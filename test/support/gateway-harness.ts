@@ -13,6 +13,8 @@ import { KeyRepository } from '../../gateway/storage';
 import type { Database } from '../../gateway/storage';
 import { Admission, CachedEndUsers, SpendTracker, priceOfDeployment } from '../../gateway/tokenomics';
 import type { LimitStore, SpendLedger } from '../../gateway/tokenomics';
+import { startFakeUpstream } from './fake-upstream';
+import type { FakeUpstream } from './fake-upstream';
 
 export interface RunningGateway {
   readonly url: string;
@@ -87,6 +89,21 @@ export async function startGateway(configText: string, options: GatewayHarnessOp
     close: async () => {
       await app.close();
       await client.close();
+    },
+  };
+}
+
+/** A gateway whose model list points at a fresh fake upstream: one deployment per scenario, named after it. */
+export async function startGatewayOnFakeUpstream(scenarios: readonly string[]): Promise<{ gateway: RunningGateway; upstream: FakeUpstream; close(): Promise<void> }> {
+  const upstream = await startFakeUpstream();
+  const models = scenarios.map((scenario) => `  - model_name: ${scenario}\n    litellm_params: { model: openai/${scenario}, api_base: ${upstream.url}/v1 }`);
+  const gateway = await startGateway(`model_list:\n${models.join('\n')}\n`);
+  return {
+    gateway,
+    upstream,
+    close: async () => {
+      await gateway.close();
+      await upstream.close();
     },
   };
 }

@@ -6,29 +6,17 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADERS_ALONE_AFTER_MS } from '../../../gateway/http/sse-writer';
-import { startFakeUpstream } from '../../support/fake-upstream';
-import type { FakeUpstream } from '../../support/fake-upstream';
-import { startGateway } from '../../support/gateway-harness';
+import { startGatewayOnFakeUpstream } from '../../support/gateway-harness';
 import type { RunningGateway } from '../../support/gateway-harness';
 
-let upstream: FakeUpstream;
 let gateway: RunningGateway;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  gateway = await startGateway(`
-model_list:
-  - model_name: thinking
-    litellm_params: { model: openai/thinking, api_base: ${upstream.url}/v1 }
-  - model_name: text
-    litellm_params: { model: openai/text, api_base: ${upstream.url}/v1 }
-`);
+  ({ gateway, close: stop } = await startGatewayOnFakeUpstream(['thinking', 'text']));
 });
 
-afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-});
+afterAll(() => stop());
 
 async function timings(model: string): Promise<{ headersMs: number; firstBytesMs: number; text: string }> {
   const started = performance.now();

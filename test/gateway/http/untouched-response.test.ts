@@ -7,9 +7,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromOpenAiChatResponse } from '../../../gateway/providers/openai/chat-response';
 import { isUntouched } from '../../../gateway/providers';
-import { startFakeUpstream } from '../../support/fake-upstream';
-import type { FakeUpstream } from '../../support/fake-upstream';
-import { startGateway } from '../../support/gateway-harness';
+import { startGatewayOnFakeUpstream } from '../../support/gateway-harness';
 import type { RunningGateway } from '../../support/gateway-harness';
 
 const fixture = (name: string): string => readFileSync(new URL(`../providers/openai/__fixtures__/${name}`, import.meta.url), 'utf8');
@@ -34,22 +32,14 @@ describe('untouched OpenAI responses', () => {
   });
 
   describe('through the gateway', () => {
-    let upstream: FakeUpstream;
     let gateway: RunningGateway;
+    let stop: () => Promise<void>;
 
     beforeAll(async () => {
-      upstream = await startFakeUpstream();
-      gateway = await startGateway(`
-model_list:
-  - model_name: text
-    litellm_params: { model: openai/text, api_base: ${upstream.url}/v1 }
-`);
+      ({ gateway, close: stop } = await startGatewayOnFakeUpstream(['text']));
     });
 
-    afterAll(async () => {
-      await gateway.close();
-      await upstream.close();
-    });
+    afterAll(() => stop());
 
     it("sends the upstream's bytes as they came, as JSON, with the gateway's headers", async () => {
       const response = await request(`${gateway.url}/v1/chat/completions`, {

@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { GatewayError, redactSecrets, toOpenAiErrorBody } from '../errors';
 import type { CompletionUsage } from '../openai';
 import type { ChunkSource } from '../routing';
+import { chunkTextOf } from '../providers';
 
 /** How long the response headers wait for the first chunk before they are sent alone. */
 export const HEADERS_ALONE_AFTER_MS = 20;
@@ -63,16 +64,20 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
   const deliver = (batch: Chunk[]): boolean => {
     let text = '';
     for (const chunk of batch) {
+      let changed = false;
       if (chunk.usage) {
         usage = chunk.usage;
         if (!options.includeUsage) {
           if (chunk.choices.length === 0) continue;
           delete chunk.usage;
+          changed = true;
         }
       } else if (chunk.usage === null && !options.includeUsage) {
         delete chunk.usage;
+        changed = true;
       }
-      text += `data: ${JSON.stringify(chunk)}\n\n`;
+      // A chunk the translation left untouched (and nothing above changed) goes out as the upstream wrote it.
+      text += `data: ${(changed ? undefined : chunkTextOf(chunk)) ?? JSON.stringify(chunk)}\n\n`;
     }
     if (text.length === 0 || options.signal.aborted) return true;
     if (!headersSent) {

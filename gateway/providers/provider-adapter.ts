@@ -62,6 +62,19 @@ export function isUntouched(body: unknown): boolean {
   return typeof body === 'object' && body !== null && untouchedBodies.has(body);
 }
 
+/** The upstream's own JSON text of stream chunks passed through untouched. */
+const chunkTexts = new WeakMap<object, string>();
+
+/** Remembers the upstream's JSON text of a stream chunk the translation left untouched. */
+export function rememberChunkText(chunk: object, text: string): void {
+  chunkTexts.set(chunk, text);
+}
+
+/** The upstream's JSON text of an untouched stream chunk (valid only while the chunk is not changed). */
+export function chunkTextOf(chunk: object): string | undefined {
+  return chunkTexts.get(chunk);
+}
+
 /**
  * A per-request, stateful stream translator (not shared between requests). Feed it the upstream body as
  * decoded text, in whatever pieces it arrives (down to one byte); it returns the OpenAI chunks each piece

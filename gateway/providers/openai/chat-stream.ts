@@ -9,12 +9,15 @@ import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { ChatCompletionChunk, CompletionResponse } from '../../openai';
 import { UpstreamError, redactSecrets } from '../../errors';
+import { rememberChunkText } from '../provider-adapter';
 import type { StreamTranslator, TranslationContext } from '../provider-adapter';
 import { OPENAI_STREAM_DONE } from './openai-api';
 import { normalizeOpenAiFinishReason } from './stop-reason';
 
 interface ParsedEvent {
   readonly data: Record<string, unknown>;
+  /** The event's JSON text as the upstream sent it. */
+  readonly text: string;
 }
 
 /**
@@ -81,7 +84,7 @@ class OpenAiSseReader<Chunk> implements StreamTranslator<Chunk> {
       this.failure = streamErrorToUpstreamError(record.error ?? record);
       return;
     }
-    this.pending.push(this.normalize({ data: record }, this.context));
+    this.pending.push(this.normalize({ data: record, text: event.data }, this.context));
   }
 }
 
@@ -119,12 +122,31 @@ export function normalizeFinishReasons(choices: unknown[]): boolean {
 
 function normalizeChatChunk(event: ParsedEvent, context: TranslationContext): ChatCompletionChunk {
   const chunk = event.data;
-  if (typeof chunk.id !== 'string') chunk.id = `chatcmpl-${context.callId}`;
-  if (typeof chunk.created !== 'number') chunk.created = context.created;
-  if (typeof chunk.model !== 'string') chunk.model = context.requestModel;
-  if (!Array.isArray(chunk.choices)) chunk.choices = [];
-  normalizeFinishReasons(chunk.choices as unknown[]);
-  chunk.object = 'chat.completion.chunk';
+  let changed = false;
+  if (typeof chunk.id !== 'string') {
+    chunk.id = `chatcmpl-${context.callId}`;
+    changed = true;
+  }
+  if (typeof chunk.created !== 'number') {
+    chunk.created = context.created;
+    changed = true;
+  }
+  if (typeof chunk.model !== 'string') {
+    chunk.model = context.requestModel;
+    changed = true;
+  }
+  if (!Array.isArray(chunk.choices)) {
+    chunk.choices = [];
+    changed = true;
+  }
+  if (normalizeFinishReasons(chunk.choices as unknown[])) changed = true;
+  if (chunk.object !== 'chat.completion.chunk') {
+    chunk.object = 'chat.completion.chunk';
+    changed = true;
+  }
+  // Untouched, the upstream's own text goes to the client (no second serialisation).
+  // (Only single-line text: an event whose data spanned several `data:` lines must be re-framed.)
+  if (!changed && !event.text.includes('\n')) rememberChunkText(chunk, event.text);
   return chunk as unknown as ChatCompletionChunk;
 }
 

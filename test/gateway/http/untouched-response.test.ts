@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromOpenAiChatResponse } from '../../../gateway/providers/openai/chat-response';
-import { isUntouched } from '../../../gateway/providers';
+import { chunkTextOf, isUntouched } from '../../../gateway/providers';
+import { createOpenAiChunkStream } from '../../../gateway/providers/openai/chat-stream';
 import { startGatewayOnFakeUpstream } from '../../support/gateway-harness';
 import type { RunningGateway } from '../../support/gateway-harness';
 
@@ -31,6 +32,21 @@ describe('untouched OpenAI responses', () => {
     expect(isUntouched(normalised)).toBe(false);
   });
 
+  it("keeps a stream chunk's own text when nothing changed (a Python server's spaced JSON too), never a multi-line one", () => {
+    const spaced = '{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": null}]}';
+    const translator = createOpenAiChunkStream(context);
+    const [kept] = translator.push(`data: ${spaced}\n\n`);
+    expect(kept !== undefined && chunkTextOf(kept)).toBe(spaced);
+
+    const [multiLine] = translator.push(`data: {"id": "c2", "object": "chat.completion.chunk",\ndata: "created": 1, "model": "m", "choices": []}\n\n`);
+    expect(multiLine?.id).toBe('c2');
+    expect(multiLine !== undefined && chunkTextOf(multiLine)).toBeUndefined();
+
+    const [filled] = translator.push('data: {"object": "chat.completion.chunk", "created": 1, "model": "m", "choices": []}\n\n');
+    expect(filled?.id).toBe('chatcmpl-call-1');
+    expect(filled !== undefined && chunkTextOf(filled)).toBeUndefined();
+  });
+
   describe('through the gateway', () => {
     let gateway: RunningGateway;
     let stop: () => Promise<void>;
@@ -51,6 +67,27 @@ describe('untouched OpenAI responses', () => {
       expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(response.headers['x-litellm-model-group']).toBe('text');
       expect(await response.body.text()).toBe(fixture('openai-text.json'));
+    });
+    it("streams the upstream's untouched chunk events as they came when the client asked for usage", async () => {
+      const response = await request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'text', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const events = (await response.body.text()).split('\n\n').filter((event) => event.length > 0);
+      const upstreamEvents = fixture('openai-text.chunks.txt').split('\n\n').filter((event) => event.trim().length > 0);
+      expect(events).toEqual(upstreamEvents.map((event) => event.trim()));
+    });
+
+    it('re-serialises chunks it changes: usage the client did not ask for is left out', async () => {
+      const response = await request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'text', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const text = await response.body.text();
+      expect(text).not.toContain('"usage"');
+      expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
     });
   });
 });

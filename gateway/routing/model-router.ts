@@ -255,18 +255,20 @@ export class ModelRouter {
     const requestTimeoutMs = deployment.timeoutMs ?? this.settings.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     const timeoutMs = streaming ? (deployment.streamTimeoutMs ?? requestTimeoutMs) : requestTimeoutMs;
     const started = performance.now();
-    const response = await this.client.send(upstreamRequest, { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+    const callOptions = { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
     const apiBase = this.client.target(upstreamRequest.url).origin;
-    if (response.status < 200 || response.status >= 300) {
-      const text = await readText(response, apiBase, timeoutMs);
-      throw adapter.toUpstreamError(response.status, text);
-    }
     if (streaming) {
+      const response = await this.client.send(upstreamRequest, callOptions);
+      if (response.status < 200 || response.status >= 300) {
+        const text = await readText(response, apiBase, timeoutMs);
+        throw adapter.toUpstreamError(response.status, text);
+      }
       const translator = operation.createStream(adapter, context);
       const info: CallInfo = { deployment, apiBase, upstreamMs: performance.now() - started, droppedParams: checked.dropped, attempts };
       return { kind: 'stream', chunks: chunkSourceFromUpstream(response, translator, apiBase, timeoutMs), info };
     }
-    const text = await readText(response, apiBase, timeoutMs);
+    const { status, text } = await this.client.sendForText(upstreamRequest, callOptions);
+    if (status < 200 || status >= 300) throw adapter.toUpstreamError(status, text);
     const upstreamMs = performance.now() - started;
     const body = operation.fromResponse(adapter, parseJson(text), context, checked.request);
     return {

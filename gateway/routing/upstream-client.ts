@@ -38,6 +38,12 @@ export interface UpstreamResponse {
   readonly body: Dispatcher.ResponseData['body'];
 }
 
+/** A whole non-streaming answer. */
+export interface UpstreamTextResponse {
+  readonly status: number;
+  readonly text: string;
+}
+
 export interface UpstreamUrl {
   readonly origin: string;
   readonly path: string;
@@ -97,6 +103,54 @@ export class UpstreamClient {
     } catch (error) {
       throw toUpstreamTransportError(error, url.origin, options.timeoutMs);
     }
+  }
+
+  /**
+   * Sends the request and reads the whole answer as text (non-streaming calls). Through undici's
+   * dispatch handler rather than `request()`: the body's pieces are collected as they arrive, with no
+   * Readable stream and no promise chain to consume it.
+   */
+  sendForText(request: UpstreamRequest, options: UpstreamCallOptions): Promise<UpstreamTextResponse> {
+    const url = this.target(request.url);
+    const pool = this.poolFor(url.origin);
+    return new Promise<UpstreamTextResponse>((resolve, reject) => {
+      let status = 0;
+      let chunks: Buffer[] = [];
+      const handler: Dispatcher.DispatchHandler = {
+        // Present so undici takes this for a handler of its current (controller-based) interface.
+        onRequestStart: () => undefined,
+        onResponseStart: (_controller, statusCode) => {
+          status = statusCode;
+          chunks = [];
+        },
+        onResponseData: (_controller, chunk) => {
+          chunks.push(chunk);
+        },
+        onResponseEnd: () => {
+          const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+          resolve({ status, text });
+        },
+        onResponseError: (_controller, error) => {
+          reject(toUpstreamTransportError(error, url.origin, options.timeoutMs));
+        },
+      };
+      try {
+        pool.dispatch(
+          {
+            path: url.path,
+            method: request.method,
+            headers: request.headers,
+            body: request.body ?? null,
+            headersTimeout: options.timeoutMs,
+            bodyTimeout: options.timeoutMs,
+            ...(options.signal ? { signal: options.signal } : {}),
+          },
+          handler,
+        );
+      } catch (error) {
+        reject(toUpstreamTransportError(error, url.origin, options.timeoutMs));
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,14 @@
 /**
  * A translated stream as the HTTP layer consumes it: batches of OpenAI chunks pushed as the upstream body
- * arrives. It is event-driven rather than an async iterator, so each upstream read costs no promise
- * round trips on the way to the client — what keeps the gateway's time-to-first-token close to a bare
+ * arrives. It is event-driven rather than an async iterator (and the upstream body comes straight from
+ * undici's parser, not through a Readable), so each upstream read costs no promise round trips or stream
+ * machinery on the way to the client — what keeps the gateway's time-to-first-token close to a bare
  * pass-through's. Returning `false` from `deliver` pauses the upstream read (backpressure) until
  * `resume()`.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { StreamTranslator } from '../providers';
-import { toUpstreamTransportError } from './upstream-client';
-import type { UpstreamResponse } from './upstream-client';
+import type { UpstreamStream } from './upstream-client';
 
 export interface ChunkSource<Chunk> {
   /** Starts the flow; resolves when the stream completed, rejects (with a gateway error) when it failed. */
@@ -30,15 +30,9 @@ export function chunkSourceFromArray<Chunk>(chunks: Chunk[]): ChunkSource<Chunk>
   };
 }
 
-/** Reads an upstream body through a provider's stream translator. */
-export function chunkSourceFromUpstream<Chunk>(
-  response: UpstreamResponse,
-  translator: StreamTranslator<Chunk>,
-  origin: string,
-  timeoutMs: number,
-): ChunkSource<Chunk> {
-  const body = response.body;
-  // undici's body ignores setEncoding(); a StringDecoder keeps characters split across reads whole.
+/** Reads an upstream body through a provider's stream translator, piece by piece as the parser hands it over. */
+export function chunkSourceFromUpstream<Chunk>(stream: UpstreamStream, translator: StreamTranslator<Chunk>): ChunkSource<Chunk> {
+  // Characters split across pieces stay whole.
   const decoder = new StringDecoder('utf8');
   let settled = false;
   let finish: () => void = () => undefined;
@@ -49,42 +43,44 @@ export function chunkSourceFromUpstream<Chunk>(
         const fail = (error: unknown): void => {
           if (settled) return;
           settled = true;
-          if (!body.destroyed) body.destroy();
-          reject(toUpstreamTransportError(error, origin, timeoutMs));
+          stream.abort();
+          reject(error);
         };
-        body.on('data', (bytes: Buffer) => {
-          if (settled) return;
-          try {
-            const text = decoder.write(bytes);
-            if (text.length === 0) return;
-            const chunks = translator.push(text);
-            if (chunks.length > 0 && !deliver(chunks)) body.pause();
-          } catch (error) {
-            fail(error);
-          }
+        stream.start({
+          onData: (bytes) => {
+            if (settled) return;
+            try {
+              const text = decoder.write(bytes);
+              if (text.length === 0) return;
+              const chunks = translator.push(text);
+              if (chunks.length > 0 && !deliver(chunks)) stream.pause();
+            } catch (error) {
+              fail(error);
+            }
+          },
+          onEnd: () => {
+            if (settled) return;
+            try {
+              const tail = decoder.end();
+              const rest = tail.length > 0 ? [...translator.push(tail), ...translator.end()] : translator.end();
+              settled = true;
+              if (rest.length > 0) deliver(rest);
+              resolve();
+            } catch (error) {
+              fail(error);
+            }
+          },
+          onError: fail,
         });
-        body.once('end', () => {
-          if (settled) return;
-          try {
-            const tail = decoder.end();
-            const rest = tail.length > 0 ? [...translator.push(tail), ...translator.end()] : translator.end();
-            settled = true;
-            if (rest.length > 0) deliver(rest);
-            resolve();
-          } catch (error) {
-            fail(error);
-          }
-        });
-        body.once('error', fail);
       });
     },
     resume: () => {
-      if (!settled) body.resume();
+      if (!settled) stream.resume();
     },
     cancel: () => {
       if (settled) return;
       settled = true;
-      if (!body.destroyed) body.destroy();
+      stream.abort();
       finish();
     },
   };

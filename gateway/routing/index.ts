@@ -12,7 +12,7 @@ export type {
 export { UpstreamClient, toUpstreamTransportError } from './upstream-client';
 export { chunkSourceFromArray, chunkSourceFromUpstream } from './chunk-source';
 export type { ChunkSource } from './chunk-source';
-export type { UpstreamCallOptions, UpstreamClientOptions, UpstreamResponse } from './upstream-client';
+export type { UpstreamCallOptions, UpstreamClientOptions, UpstreamStream, UpstreamStreamConsumer, UpstreamTextResponse } from './upstream-client';
 export { enforceSupportedParams } from './supported-params';
 export {
   chatChunkToCompletionChunk,

@@ -39,7 +39,7 @@ import { chunkSourceFromArray, chunkSourceFromUpstream } from './chunk-source';
 import type { ChunkSource } from './chunk-source';
 import { enforceSupportedParams } from './supported-params';
 import { toUpstreamTransportError } from './upstream-client';
-import type { UpstreamClient, UpstreamResponse } from './upstream-client';
+import type { UpstreamClient } from './upstream-client';
 
 /** LiteLLM's default request timeout (seconds → ms). */
 const DEFAULT_TIMEOUT_MS = 600_000;
@@ -258,14 +258,11 @@ export class ModelRouter {
     const callOptions = { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
     const apiBase = this.client.target(upstreamRequest.url).origin;
     if (streaming) {
-      const response = await this.client.send(upstreamRequest, callOptions);
-      if (response.status < 200 || response.status >= 300) {
-        const text = await readText(response, apiBase, timeoutMs);
-        throw adapter.toUpstreamError(response.status, text);
-      }
+      const stream = await this.client.sendStreaming(upstreamRequest, callOptions);
+      if (stream.status < 200 || stream.status >= 300) throw adapter.toUpstreamError(stream.status, await stream.text());
       const translator = operation.createStream(adapter, context);
       const info: CallInfo = { deployment, apiBase, upstreamMs: performance.now() - started, droppedParams: checked.dropped, attempts };
-      return { kind: 'stream', chunks: chunkSourceFromUpstream(response, translator, apiBase, timeoutMs), info };
+      return { kind: 'stream', chunks: chunkSourceFromUpstream(stream, translator), info };
     }
     const { status, text } = await this.client.sendForText(upstreamRequest, callOptions);
     if (status < 200 || status >= 300) throw adapter.toUpstreamError(status, text);
@@ -309,14 +306,6 @@ function withDeploymentDefaults<Request extends object>(request: Request, deploy
     }
   }
   return (merged ?? request) as Request;
-}
-
-async function readText(response: UpstreamResponse, origin: string, timeoutMs: number): Promise<string> {
-  try {
-    return await response.body.text();
-  } catch (error) {
-    throw toUpstreamTransportError(error, origin, timeoutMs);
-  }
 }
 
 function parseJson(text: string): unknown {

@@ -1,0 +1,187 @@
+/**
+ * The upstream body path without a Readable: undici's dispatch handler hands each piece to the chunk
+ * source in the parser's turn. Checked against a real loopback server (queueing before the consumer
+ * starts, error answers, timeouts, aborts, backpressure) and with a scripted stream (the chunk source).
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpstreamError, UpstreamTimeoutError } from '../../../gateway/errors';
+import type { GatewayError } from '../../../gateway/errors';
+import { UpstreamClient, chunkSourceFromUpstream } from '../../../gateway/routing';
+import type { UpstreamStream, UpstreamStreamConsumer } from '../../../gateway/routing';
+import type { StreamTranslator } from '../../../gateway/providers';
+
+let server: Server;
+let base: string;
+const client = new UpstreamClient();
+/** Bytes the server managed to hand to the socket per request path, for the backpressure check. */
+const written = new Map<string, number>();
+
+const routes: Record<string, (request: IncomingMessage, response: ServerResponse) => void> = {
+  '/events': (_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.write('data: one\n\n');
+    setTimeout(() => response.end('data: two\n\n'), 20);
+  },
+  '/error': (_request, response) => {
+    response.writeHead(429, { 'content-type': 'application/json' });
+    response.end('{"error":{"message":"slow down"}}');
+  },
+  '/stall': (_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.write('data: first\n\n');
+  },
+  '/firehose': (request, response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    const piece = `data: ${'x'.repeat(16 * 1024)}\n\n`;
+    let count = 0;
+    const pump = (): void => {
+      while (count < 2000) {
+        count += 1;
+        written.set('/firehose', (written.get('/firehose') ?? 0) + piece.length);
+        if (!response.write(piece)) {
+          response.once('drain', pump);
+          return;
+        }
+      }
+      response.end();
+    };
+    request.socket.on('close', () => response.destroy());
+    pump();
+  },
+};
+
+beforeAll(async () => {
+  server = createServer((request, response) => routes[request.url ?? '']?.(request, response));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await client.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const post = (path: string, timeoutMs = 5000, signal?: AbortSignal): Promise<UpstreamStream> =>
+  client.sendStreaming({ url: `${base}${path}`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs, ...(signal ? { signal } : {}) });
+
+function collect(stream: UpstreamStream): Promise<{ text: string; error?: GatewayError }> {
+  return new Promise((resolve) => {
+    let text = '';
+    stream.start({
+      onData: (piece) => (text += piece.toString()),
+      onEnd: () => resolve({ text }),
+      onError: (error) => resolve({ text, error }),
+    });
+  });
+}
+
+describe('UpstreamClient.sendStreaming', () => {
+  it('resolves at the headers and delivers pieces that came before the consumer started, in order', async () => {
+    const stream = await post('/events');
+    expect(stream.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // 'one' arrives before start()
+    expect(await collect(stream)).toEqual({ text: 'data: one\n\ndata: two\n\n' });
+  });
+
+  it('reads an error answer whole', async () => {
+    const stream = await post('/error');
+    expect(stream.status).toBe(429);
+    expect(await stream.text()).toBe('{"error":{"message":"slow down"}}');
+  });
+
+  it('times out a body that stops arriving, as a 504-class error', async () => {
+    const stream = await post('/stall', 200);
+    const result = await collect(stream);
+    expect(result.text).toBe('data: first\n\n');
+    expect(result.error).toBeInstanceOf(UpstreamTimeoutError);
+  });
+
+  it('aborts on the caller signal, before or after the headers', async () => {
+    const before = new AbortController();
+    before.abort();
+    await expect(post('/events', 5000, before.signal)).rejects.toMatchObject({ code: 'aborted' });
+
+    const after = new AbortController();
+    const stream = await post('/stall', 5000, after.signal);
+    const result = collect(stream);
+    after.abort();
+    const { error } = await result;
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error?.code).toBe('aborted');
+  });
+
+  it('stops reading while paused, so a slow client holds the upstream back', async () => {
+    const stream = await post('/firehose');
+    let received = 0;
+    stream.start({ onData: (piece) => (received += piece.length), onEnd: () => undefined, onError: () => undefined });
+    stream.pause();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const whilePaused = written.get('/firehose') ?? 0;
+    // the server is stuck at its socket buffers, far from the 32 MiB it would send
+    expect(whilePaused).toBeLessThan(8 * 1024 * 1024);
+    stream.resume();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received).toBeGreaterThan(0);
+    stream.abort();
+  });
+});
+
+describe('chunkSourceFromUpstream', () => {
+  /** A scripted upstream stream. */
+  function scripted(): { stream: UpstreamStream; consumer: () => UpstreamStreamConsumer; calls: string[] } {
+    const calls: string[] = [];
+    let consumer: UpstreamStreamConsumer | undefined;
+    const stream: UpstreamStream = {
+      status: 200,
+      start: (value) => {
+        consumer = value;
+      },
+      pause: () => calls.push('pause'),
+      resume: () => calls.push('resume'),
+      abort: () => calls.push('abort'),
+      text: () => Promise.resolve(''),
+    };
+    return { stream, consumer: () => consumer as UpstreamStreamConsumer, calls };
+  }
+  const lines: StreamTranslator<string> = {
+    push: (text) => text.split('\n').filter((line) => line.length > 0),
+    end: () => ['<end>'],
+  };
+
+  it('translates pieces (characters split across them stay whole), pauses when the client is full and resumes', async () => {
+    const { stream, consumer, calls } = scripted();
+    const source = chunkSourceFromUpstream(stream, lines);
+    const batches: string[][] = [];
+    const done = source.run((batch) => {
+      batches.push(batch);
+      return batches.length !== 1;
+    });
+    const euro = Buffer.from('€\n');
+    consumer().onData(Buffer.from('a\n'));
+    consumer().onData(euro.subarray(0, 1));
+    consumer().onData(euro.subarray(1));
+    source.resume();
+    consumer().onEnd();
+    await done;
+    expect(batches).toEqual([['a'], ['€'], ['<end>']]);
+    expect(calls).toEqual(['pause', 'resume']);
+  });
+
+  it('rejects with the upstream error, and aborts the upstream when cancelled', async () => {
+    const failing = scripted();
+    const failed = chunkSourceFromUpstream(failing.stream, lines).run(() => true);
+    failing.consumer().onError(new UpstreamError('connection reset', { code: 'upstream_unreachable' }));
+    await expect(failed).rejects.toThrow('connection reset');
+
+    const cancelled = scripted();
+    const source = chunkSourceFromUpstream(cancelled.stream, lines);
+    const running = source.run(() => true);
+    source.cancel();
+    await running;
+    expect(cancelled.calls).toEqual(['abort']);
+  });
+});

@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { GatewayError, redactSecrets, toOpenAiErrorBody } from '../errors';
 import type { CompletionUsage } from '../openai';
-import type { ChunkSource } from '../routing';
+import type { CancelSignal, ChunkSource } from '../routing';
 import { chunkTextOf } from '../providers';
 
 /** How long the response headers wait for the first chunk before they are sent alone. */
@@ -17,7 +17,7 @@ export interface SseStreamOptions {
   readonly includeUsage: boolean;
   readonly headers: Record<string, string>;
   /** Aborted when the client disconnects. */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
 }
 
 export interface SseStreamResult {
@@ -59,7 +59,7 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
   const onDrain = (): void => source.resume();
   const onAbort = (): void => source.cancel();
   raw.on('drain', onDrain);
-  options.signal.addEventListener('abort', onAbort, { once: true });
+  const unsubscribe = options.signal.subscribe(onAbort);
 
   const deliver = (batch: Chunk[]): boolean => {
     let text = '';
@@ -79,7 +79,7 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
       // A chunk the translation left untouched (and nothing above changed) goes out as the upstream wrote it.
       text += `data: ${(changed ? undefined : chunkTextOf(chunk)) ?? JSON.stringify(chunk)}\n\n`;
     }
-    if (text.length === 0 || options.signal.aborted) return true;
+    if (text.length === 0 || options.signal.cancelled) return true;
     if (!headersSent) {
       headersSent = true;
       clearTimeout(headerTimer);
@@ -89,11 +89,11 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
 
   try {
     await source.run(deliver);
-    if (options.signal.aborted) return { usage, outcome: 'client_closed' };
+    if (options.signal.cancelled) return { usage, outcome: 'client_closed' };
     raw.end('data: [DONE]\n\n');
     return { usage, outcome: 'completed' };
   } catch (error) {
-    if (options.signal.aborted) return { usage, outcome: 'client_closed' };
+    if (options.signal.cancelled) return { usage, outcome: 'client_closed' };
     const body = toOpenAiErrorBody(error);
     if (!(error instanceof GatewayError)) body.error.message = redactSecrets(body.error.message);
     raw.end(`data: ${JSON.stringify(body)}\n\n`);
@@ -101,6 +101,6 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
   } finally {
     clearTimeout(headerTimer);
     raw.off('drain', onDrain);
-    options.signal.removeEventListener('abort', onAbort);
+    unsubscribe();
   }
 }

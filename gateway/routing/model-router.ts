@@ -40,6 +40,7 @@ import type { ChunkSource } from './chunk-source';
 import { enforceSupportedParams } from './supported-params';
 import { toUpstreamTransportError } from './upstream-client';
 import type { UpstreamClient } from './upstream-client';
+import type { CancelSignal } from './cancellation';
 
 /** LiteLLM's default request timeout (seconds → ms). */
 const DEFAULT_TIMEOUT_MS = 600_000;
@@ -48,7 +49,7 @@ export interface CallOptions {
   /** The gateway's id for this call (`x-litellm-call-id`). */
   readonly callId: string;
   /** Aborted when the client goes away; the upstream request is aborted with it. */
-  readonly signal?: AbortSignal;
+  readonly signal?: CancelSignal;
 }
 
 /** What the HTTP layer needs to know about the deployment that answered. */
@@ -194,7 +195,7 @@ export class ModelRouter {
       } catch (error) {
         const gatewayError = error instanceof GatewayError ? error : toUpstreamTransportError(error, 'upstream', 0);
         const budget = deployment.maxRetries ?? this.settings.numRetries ?? 0;
-        if (!isRetriable(gatewayError) || attempts > budget || options.signal?.aborted) throw gatewayError;
+        if (!isRetriable(gatewayError) || attempts > budget || options.signal?.cancelled === true) throw gatewayError;
         tried.add(deployment.id);
         lastError = gatewayError;
       }

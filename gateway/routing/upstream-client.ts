@@ -7,6 +7,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { GatewayError, UpstreamError, UpstreamTimeoutError } from '../errors';
 import type { UpstreamRequest } from '../providers';
+import type { CancelSignal } from './cancellation';
 
 export interface UpstreamClientOptions {
   /**
@@ -29,7 +30,7 @@ export interface UpstreamClientOptions {
 export interface UpstreamCallOptions {
   /** Idle timeout for the response headers and between body reads (LiteLLM `timeout` / `stream_timeout`). */
   readonly timeoutMs: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: CancelSignal;
 }
 
 /** Receives a streaming answer's body as it arrives. */
@@ -142,9 +143,12 @@ export class UpstreamClient {
     return new Promise<UpstreamTextResponse>((resolve, reject) => {
       let status = 0;
       let chunks: Buffer[] = [];
+      let unsubscribe: (() => void) | undefined;
       const handler: Dispatcher.DispatchHandler = {
-        // Present so undici takes this for a handler of its current (controller-based) interface.
-        onRequestStart: () => undefined,
+        // Also what makes undici take this for a handler of its current (controller-based) interface.
+        onRequestStart: (controller) => {
+          unsubscribe = options.signal?.subscribe(() => controller.abort(new undiciErrors.RequestAbortedError()));
+        },
         onResponseStart: (_controller, statusCode) => {
           status = statusCode;
           chunks = [];
@@ -153,10 +157,12 @@ export class UpstreamClient {
           chunks.push(chunk);
         },
         onResponseEnd: () => {
+          unsubscribe?.();
           const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
           resolve({ status, text });
         },
         onResponseError: (_controller, error) => {
+          unsubscribe?.();
           reject(toUpstreamTransportError(error, url.origin, options.timeoutMs));
         },
       };
@@ -169,7 +175,6 @@ export class UpstreamClient {
             body: request.body ?? null,
             headersTimeout: options.timeoutMs,
             bodyTimeout: options.timeoutMs,
-            ...(options.signal ? { signal: options.signal } : {}),
           },
           handler,
         );
@@ -195,7 +200,7 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
   private failure: GatewayError | undefined;
   private started = false;
   private finished = false;
-  private readonly onAbortSignal = (): void => this.abort();
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly origin: string,
@@ -208,8 +213,7 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
     this.controller = controller;
     const signal = this.options.signal;
     if (signal === undefined) return;
-    if (signal.aborted) this.abort();
-    else signal.addEventListener('abort', this.onAbortSignal, { once: true });
+    this.unsubscribe = signal.subscribe(() => this.abort());
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
@@ -285,7 +289,8 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
   }
 
   private cleanUp(): void {
-    this.options.signal?.removeEventListener('abort', this.onAbortSignal);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 }
 

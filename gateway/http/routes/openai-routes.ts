@@ -9,6 +9,7 @@ import { resolveModelForPrincipal } from '../../auth';
 import { NotFoundError } from '../../errors';
 import { chatCompletionRequestSchema, completionRequestSchema, embeddingRequestSchema } from '../../openai';
 import type { CompletionUsage } from '../../openai';
+import { Cancellation } from '../../routing';
 import type { CallInfo, CallOptions, CallResult, ChunkSource, ModelRouter } from '../../routing';
 import type { Admission, AdmissionRequest, CompletedCall, SpendTracker } from '../../tokenomics';
 import { writeSseStream } from '../sse-writer';
@@ -78,13 +79,13 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
   const raw = reply.raw;
   // Streams are aborted upstream when the client leaves; a non-streaming call runs to its timeout, which
   // saves an AbortController and a listener on every ordinary request.
-  let signal: AbortSignal | undefined;
+  let signal: Cancellation | undefined;
   if ((body as { stream?: boolean | null }).stream === true) {
-    const controller = new AbortController();
+    const cancellation = new Cancellation();
     raw.once('close', () => {
-      if (!raw.writableFinished) controller.abort();
+      if (!raw.writableFinished) cancellation.cancel();
     });
-    signal = controller.signal;
+    signal = cancellation;
   }
   const admitted = admission ? await admission.admit(request.principal, callBody, request.id) : undefined;
   let result: CallResult<Response, Chunk>;
@@ -131,7 +132,7 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
   const outcome = await writeSseStream(raw, result.chunks as ChunkSource<Chunk & { usage?: never }>, {
     includeUsage,
     headers,
-    signal: signal ?? new AbortController().signal,
+    signal: signal ?? new Cancellation(),
   });
   if (outcome.outcome === 'failed') {
     logger?.warn({ err: outcome.error, model: result.info.deployment.modelName }, 'stream failed after it started');

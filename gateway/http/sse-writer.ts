@@ -48,13 +48,10 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
   // The headers go out with the first chunk, in one write (what a bare pass-through does, and one
   // packet fewer before the first token); when the upstream is slow to produce that chunk (a reasoning
   // model thinking), they are sent on their own after a moment, so clients see the stream begin.
+  // Usually the first chunk came in the same packet as the upstream's headers and is written while
+  // `run` starts, so the timer is armed only when it did not.
   let headersSent = false;
-  const headerTimer = setTimeout(() => {
-    if (!headersSent) {
-      headersSent = true;
-      raw.flushHeaders();
-    }
-  }, HEADERS_ALONE_AFTER_MS);
+  let headerTimer: NodeJS.Timeout | undefined;
   let usage: CompletionUsage | undefined;
   const onDrain = (): void => source.resume();
   const onAbort = (): void => source.cancel();
@@ -80,15 +77,21 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
       text += `data: ${(changed ? undefined : chunkTextOf(chunk)) ?? JSON.stringify(chunk)}\n\n`;
     }
     if (text.length === 0 || options.signal.cancelled) return true;
-    if (!headersSent) {
-      headersSent = true;
-      clearTimeout(headerTimer);
-    }
+    headersSent = true;
     return raw.write(text);
   };
 
   try {
-    await source.run(deliver);
+    const running = source.run(deliver);
+    if (!headersSent) {
+      headerTimer = setTimeout(() => {
+        if (!headersSent) {
+          headersSent = true;
+          raw.flushHeaders();
+        }
+      }, HEADERS_ALONE_AFTER_MS);
+    }
+    await running;
     if (options.signal.cancelled) return { usage, outcome: 'client_closed' };
     raw.end('data: [DONE]\n\n');
     return { usage, outcome: 'completed' };

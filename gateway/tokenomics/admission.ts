@@ -64,8 +64,14 @@ function promptUpperBound(request: AdmissionRequest): number {
   return typeof prompt === 'string' ? prompt.length : JSON.stringify(prompt).length;
 }
 
+/** The virtual key of a principal, as the auth cache holds it. */
+type KeyPrincipalRecord = Extract<Principal, { kind: 'virtual_key' }>['key'];
+
+const MAX_MODELS_PER_KEY = 64;
+
 export class Admission {
   private readonly defaultMaxOutputTokens: number;
+  private readonly keyScopes = new WeakMap<KeyPrincipalRecord, Map<string, readonly LimitScope[]>>();
 
   constructor(private readonly options: AdmissionOptions) {
     this.defaultMaxOutputTokens = options.defaultMaxOutputTokens ?? 4096;
@@ -76,19 +82,7 @@ export class Admission {
     const scopes: LimitScope[] = [];
     if (principal?.kind === 'virtual_key') {
       const key = principal.key;
-      const keyScopeId = `key:${key.token}`;
-      const keyScope = limitScopeFromRecord(keyScopeId, key);
-      if (hasLimits(keyScope)) scopes.push(keyScope);
-      const perModel = modelLimitScope(keyScopeId, key, request.model);
-      if (perModel !== undefined) scopes.push(perModel);
-      // The key's team and user carry limits and budgets of their own, shared by all their keys.
-      for (const [kind, owner] of [['team', 'team' in key ? key.team : null], ['user', 'user' in key ? key.user : null]] as const) {
-        if (!owner) continue;
-        const ownerScope = limitScopeFromRecord(`${kind}:${owner.id}`, owner);
-        if (hasLimits(ownerScope)) scopes.push(ownerScope);
-        const ownerPerModel = modelLimitScope(`${kind}:${owner.id}`, owner, request.model);
-        if (ownerPerModel !== undefined) scopes.push(ownerPerModel);
-      }
+      for (const scope of this.scopesOf(key, request.model)) scopes.push(scope);
     }
     if (request.user && this.options.endUsers) {
       const endUser = await this.options.endUsers.find(request.user);
@@ -113,6 +107,41 @@ export class Admission {
     });
     if (!decision.admitted) throw toLimitError(decision);
     return { ticket: decision.ticket, headers: decision.headers };
+  }
+
+  /**
+   * The scopes of a key and its team and user for one model. Built once per cached key record and model
+   * (the record is replaced when the auth cache refreshes it, so its limits never go stale here), which
+   * also lets the limit store reuse its per-scope work.
+   */
+  private scopesOf(key: KeyPrincipalRecord, model: string): readonly LimitScope[] {
+    let byModel = this.keyScopes.get(key);
+    if (byModel === undefined) {
+      byModel = new Map();
+      this.keyScopes.set(key, byModel);
+    }
+    let scopes = byModel.get(model);
+    if (scopes === undefined) {
+      const built: LimitScope[] = [];
+      const keyScopeId = `key:${key.token}`;
+      const keyScope = limitScopeFromRecord(keyScopeId, key);
+      if (hasLimits(keyScope)) built.push(keyScope);
+      const perModel = modelLimitScope(keyScopeId, key, model);
+      if (perModel !== undefined) built.push(perModel);
+      // The key's team and user carry limits and budgets of their own, shared by all their keys.
+      for (const [kind, owner] of [['team', 'team' in key ? key.team : null], ['user', 'user' in key ? key.user : null]] as const) {
+        if (!owner) continue;
+        const ownerScope = limitScopeFromRecord(`${kind}:${owner.id}`, owner);
+        if (hasLimits(ownerScope)) built.push(ownerScope);
+        const ownerPerModel = modelLimitScope(`${kind}:${owner.id}`, owner, model);
+        if (ownerPerModel !== undefined) built.push(ownerPerModel);
+      }
+      // A client sending many model names cannot grow this without bound.
+      if (byModel.size >= MAX_MODELS_PER_KEY) byModel.clear();
+      byModel.set(model, built);
+      scopes = built;
+    }
+    return scopes;
   }
 
   settle(admitted: Admitted, cost: number, tokens: number): Promise<void> {

@@ -82,6 +82,14 @@ const NO_LIMIT = '-1';
 /** At most this many tickets per settle call (keeps one script call short on the server). */
 const MAX_SETTLES_PER_CALL = 128;
 
+/** A scope's keys (`rpm`, `tpm`, `par`, `spend`) and argument strings for the admit and settle scripts. */
+interface ScopeWire {
+  readonly keys: readonly string[];
+  readonly arg: string;
+  /** Present when the scope needs settling (TPM, parallel slots or a budget). */
+  readonly settleArg?: string;
+}
+
 interface PendingSettle {
   readonly ticket: ValkeyTicket;
   readonly actual: ActualUsage;
@@ -116,6 +124,7 @@ export class ValkeyLimitStore implements LimitStore {
   private readonly instanceId = randomBytes(6).toString('base64url');
   private nextTicket = 1;
   private pendingSettles: PendingSettle[] = [];
+  private readonly wires = new WeakMap<LimitScope, ScopeWire | null>();
   private settleFlush: NodeJS.Immediate | undefined;
   private readonly settlesInFlight = new Set<Promise<unknown>>();
 
@@ -172,29 +181,14 @@ export class ValkeyLimitStore implements LimitStore {
     const settleArgs: string[] = [];
 
     for (const scope of request.scopes) {
-      const rpm = wholeLimitOf(scope.rpm);
-      const tpm = wholeLimitOf(scope.tpm);
-      const maxParallel = wholeLimitOf(scope.maxParallel);
-      const maxBudget = limitOf(scope.maxBudget);
-      const maxBudgetTokens = wholeLimitOf(scope.maxBudgetTokens);
-      const budgeted = maxBudget !== undefined || maxBudgetTokens !== undefined;
-      if (rpm === undefined && tpm === undefined && maxParallel === undefined && !budgeted) continue;
-      const { prefix } = this;
-      const tpmKey = `${prefix}tpm:${scope.id}`;
-      const parallelKey = `${prefix}par:${scope.id}`;
-      const spendKey = this.spendKeyOf(scope);
-      keys.push(`${prefix}rpm:${scope.id}`, tpmKey, parallelKey, spendKey);
-      const seeds = `${usdToNano(scope.knownSpend ?? 0)} ${Math.ceil(scope.knownSpendTokens ?? 0)}`;
-      args.push(
-        `${rpm === undefined ? NO_LIMIT : rpm} ${tpm === undefined ? NO_LIMIT : tpm} ` +
-          `${maxParallel === undefined ? NO_LIMIT : maxParallel} ` +
-          `${maxBudget === undefined ? NO_LIMIT : usdToNano(maxBudget)} ` +
-          `${maxBudgetTokens === undefined ? NO_LIMIT : maxBudgetTokens} ${seeds}`,
-      );
+      const wire = this.wireOf(scope);
+      if (wire === undefined) continue;
+      keys.push(...wire.keys);
+      args.push(wire.arg);
       scopeIds.push(scope.id);
-      if (tpm !== undefined || maxParallel !== undefined || budgeted) {
-        settleKeys.push(tpmKey, parallelKey, spendKey);
-        settleArgs.push(`${tpm === undefined ? 0 : 1}${maxParallel === undefined ? 0 : 1}${budgeted ? 1 : 0} ${seeds}`);
+      if (wire.settleArg !== undefined) {
+        settleKeys.push(wire.keys[1] as string, wire.keys[2] as string, wire.keys[3] as string);
+        settleArgs.push(wire.settleArg);
       }
     }
 
@@ -326,6 +320,39 @@ export class ValkeyLimitStore implements LimitStore {
     } catch {
       this.client.disconnect();
     }
+  }
+
+  /**
+   * A scope's part of the admit and settle calls: its keys and argument strings, the same on every call
+   * for the same scope object (callers keep scopes of a cached key), so they are built once.
+   */
+  private wireOf(scope: LimitScope): ScopeWire | undefined {
+    const cached = this.wires.get(scope);
+    if (cached !== undefined || this.wires.has(scope)) return cached ?? undefined;
+    const rpm = wholeLimitOf(scope.rpm);
+    const tpm = wholeLimitOf(scope.tpm);
+    const maxParallel = wholeLimitOf(scope.maxParallel);
+    const maxBudget = limitOf(scope.maxBudget);
+    const maxBudgetTokens = wholeLimitOf(scope.maxBudgetTokens);
+    const budgeted = maxBudget !== undefined || maxBudgetTokens !== undefined;
+    let wire: ScopeWire | undefined;
+    if (rpm !== undefined || tpm !== undefined || maxParallel !== undefined || budgeted) {
+      const { prefix } = this;
+      const seeds = `${usdToNano(scope.knownSpend ?? 0)} ${Math.ceil(scope.knownSpendTokens ?? 0)}`;
+      wire = {
+        keys: [`${prefix}rpm:${scope.id}`, `${prefix}tpm:${scope.id}`, `${prefix}par:${scope.id}`, this.spendKeyOf(scope)],
+        arg:
+          `${rpm === undefined ? NO_LIMIT : rpm} ${tpm === undefined ? NO_LIMIT : tpm} ` +
+          `${maxParallel === undefined ? NO_LIMIT : maxParallel} ` +
+          `${maxBudget === undefined ? NO_LIMIT : usdToNano(maxBudget)} ` +
+          `${maxBudgetTokens === undefined ? NO_LIMIT : maxBudgetTokens} ${seeds}`,
+        ...(tpm !== undefined || maxParallel !== undefined || budgeted
+          ? { settleArg: `${tpm === undefined ? 0 : 1}${maxParallel === undefined ? 0 : 1}${budgeted ? 1 : 0} ${seeds}` }
+          : {}),
+      };
+    }
+    this.wires.set(scope, wire ?? null);
+    return wire;
   }
 
   /** The spend counter's key carries the budget period, so a reset starts a new counter. */

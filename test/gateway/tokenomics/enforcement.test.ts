@@ -84,6 +84,17 @@ describe('rate limits across replicas', () => {
     expect(admitted.headers['x-ratelimit-remaining-requests']).toBeDefined();
   });
 
+  it('applies a raised rpm_limit at once on the replica that took the update', async () => {
+    const { key } = await generate({ rpm_limit: 1 });
+    expect((await chat(0, key)).statusCode).toBe(200);
+    expect((await chat(0, key)).statusCode).toBe(429);
+    const updated = await replicas[0]!.inject({ method: 'POST', url: '/key/update', headers: admin, payload: { key, rpm_limit: 3 } });
+    expect(updated.statusCode).toBe(200);
+    expect((await chat(0, key)).statusCode).toBe(200);
+    expect((await chat(0, key)).statusCode).toBe(200);
+    expect((await chat(0, key)).statusCode).toBe(429);
+  });
+
   it('applies a per-model limit of the key', async () => {
     const { key } = await generate({ model_rpm_limit: { priced: 2 } });
     const statuses = [];

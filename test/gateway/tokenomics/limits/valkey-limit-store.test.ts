@@ -189,6 +189,22 @@ describe('ValkeyLimitStore on the wire', () => {
     expect((await store.usage(scopes[0] as LimitScope, T0 + 400)).spend).toBeCloseTo(expectedSpend, 9);
   });
 
+  it('reuses the wire form of a scope object, and a new scope object with other limits applies at once', async () => {
+    // GIVEN a scope object reused call after call (as for a cached key), with rpm 2
+    const store = replica({ keyPrefix: newPrefix() });
+    const scope: LimitScope = { id: 'key:reuse', rpm: 2 };
+    expect((await admitOne(store, [scope], T0)).admitted).toBe(true);
+    expect((await admitOne(store, [scope], T0 + 1)).admitted).toBe(true);
+    expect((await admitOne(store, [scope], T0 + 2)).admitted).toBe(false);
+
+    // WHEN the key is updated to rpm 3 (the auth cache hands out a new record, so a new scope object)
+    const raised: LimitScope = { ...scope, rpm: 3 };
+
+    // THEN the new limit holds on the same counters
+    expect((await admitOne(store, [raised], T0 + 3)).admitted).toBe(true);
+    expect((await admitOne(store, [raised], T0 + 4)).admitted).toBe(false);
+  });
+
   it('sends queued settles before it closes', async () => {
     const keyPrefix = newPrefix();
     const store = new ValkeyLimitStore({ url: server.url, keyPrefix });

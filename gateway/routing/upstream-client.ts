@@ -111,24 +111,8 @@ export class UpstreamClient {
    */
   sendStreaming(request: UpstreamRequest, options: UpstreamCallOptions): Promise<UpstreamStream> {
     const url = this.target(request.url);
-    const pool = this.poolFor(url.origin);
     return new Promise<UpstreamStream>((resolve, reject) => {
-      const stream = new DispatchedStream(url.origin, options, resolve, reject);
-      try {
-        pool.dispatch(
-          {
-            path: url.path,
-            method: request.method,
-            headers: request.headers,
-            body: request.body ?? null,
-            headersTimeout: options.timeoutMs,
-            bodyTimeout: options.timeoutMs,
-          },
-          stream,
-        );
-      } catch (error) {
-        reject(toUpstreamTransportError(error, url.origin, options.timeoutMs));
-      }
+      this.dispatch(request, url, options, new DispatchedStream(url.origin, options, resolve, reject), reject);
     });
   }
 
@@ -139,7 +123,6 @@ export class UpstreamClient {
    */
   sendForText(request: UpstreamRequest, options: UpstreamCallOptions): Promise<UpstreamTextResponse> {
     const url = this.target(request.url);
-    const pool = this.poolFor(url.origin);
     return new Promise<UpstreamTextResponse>((resolve, reject) => {
       let status = 0;
       let chunks: Buffer[] = [];
@@ -166,22 +149,33 @@ export class UpstreamClient {
           reject(toUpstreamTransportError(error, url.origin, options.timeoutMs));
         },
       };
-      try {
-        pool.dispatch(
-          {
-            path: url.path,
-            method: request.method,
-            headers: request.headers,
-            body: request.body ?? null,
-            headersTimeout: options.timeoutMs,
-            bodyTimeout: options.timeoutMs,
-          },
-          handler,
-        );
-      } catch (error) {
-        reject(toUpstreamTransportError(error, url.origin, options.timeoutMs));
-      }
+      this.dispatch(request, url, options, handler, reject);
     });
+  }
+
+  /** Hands the request to the origin's pool; a request undici refuses outright rejects like a wire failure. */
+  private dispatch(
+    request: UpstreamRequest,
+    url: UpstreamUrl,
+    options: UpstreamCallOptions,
+    handler: Dispatcher.DispatchHandler,
+    reject: (error: GatewayError) => void,
+  ): void {
+    try {
+      this.poolFor(url.origin).dispatch(
+        {
+          path: url.path,
+          method: request.method,
+          headers: request.headers,
+          body: request.body ?? null,
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
+        },
+        handler,
+      );
+    } catch (error) {
+      reject(toUpstreamTransportError(error, url.origin, options.timeoutMs));
+    }
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@ import type { ChatCompletionResponse, CompletionResponse, EmbeddingResponse } fr
 import { UpstreamError } from '../../errors';
 import { markUntouched } from '../provider-adapter';
 import type { TranslationContext } from '../provider-adapter';
-import { normalizeFinishReasons } from './chat-stream';
+import { fillOpenAiFields, normalizeFinishReasons } from './chat-stream';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -22,34 +22,9 @@ function requireChoices(body: unknown, what: string): Record<string, unknown> {
   return body;
 }
 
-/**
- * Fills what the gateway relies on and a compatible server may leave out; says whether anything changed
- * (when nothing did, the upstream's own bytes can go to the client).
- */
-function fillResponse(response: Record<string, unknown>, idPrefix: string, object: string, context: TranslationContext): boolean {
-  let changed = false;
-  if (typeof response.id !== 'string') {
-    response.id = `${idPrefix}-${context.callId}`;
-    changed = true;
-  }
-  if (typeof response.created !== 'number') {
-    response.created = context.created;
-    changed = true;
-  }
-  if (typeof response.model !== 'string') {
-    response.model = context.requestModel;
-    changed = true;
-  }
-  if (response.object !== object) {
-    response.object = object;
-    changed = true;
-  }
-  return changed;
-}
-
 export function fromOpenAiChatResponse(body: unknown, context: TranslationContext): ChatCompletionResponse {
   const response = requireChoices(body, 'chat completion');
-  const filled = fillResponse(response, 'chatcmpl', 'chat.completion', context);
+  const filled = fillOpenAiFields(response, 'chatcmpl', 'chat.completion', context);
   const normalized = normalizeFinishReasons(response.choices as unknown[]);
   if (!filled && !normalized) markUntouched(response);
   return response as unknown as ChatCompletionResponse;
@@ -57,7 +32,7 @@ export function fromOpenAiChatResponse(body: unknown, context: TranslationContex
 
 export function fromOpenAiCompletionResponse(body: unknown, context: TranslationContext): CompletionResponse {
   const response = requireChoices(body, 'completion');
-  if (!fillResponse(response, 'cmpl', 'text_completion', context)) markUntouched(response);
+  if (!fillOpenAiFields(response, 'cmpl', 'text_completion', context)) markUntouched(response);
   return response as unknown as CompletionResponse;
 }
 

@@ -120,30 +120,39 @@ export function normalizeFinishReasons(choices: unknown[]): boolean {
   return changed;
 }
 
+/**
+ * Fills what the gateway relies on and a compatible server may leave out (`id`, `created`, `model`,
+ * `object`); says whether anything changed (when nothing did, the upstream's own bytes can go out).
+ */
+export function fillOpenAiFields(record: Record<string, unknown>, idPrefix: string, object: string, context: TranslationContext): boolean {
+  let changed = false;
+  if (typeof record.id !== 'string') {
+    record.id = `${idPrefix}-${context.callId}`;
+    changed = true;
+  }
+  if (typeof record.created !== 'number') {
+    record.created = context.created;
+    changed = true;
+  }
+  if (typeof record.model !== 'string') {
+    record.model = context.requestModel;
+    changed = true;
+  }
+  if (record.object !== object) {
+    record.object = object;
+    changed = true;
+  }
+  return changed;
+}
+
 function normalizeChatChunk(event: ParsedEvent, context: TranslationContext): ChatCompletionChunk {
   const chunk = event.data;
-  let changed = false;
-  if (typeof chunk.id !== 'string') {
-    chunk.id = `chatcmpl-${context.callId}`;
-    changed = true;
-  }
-  if (typeof chunk.created !== 'number') {
-    chunk.created = context.created;
-    changed = true;
-  }
-  if (typeof chunk.model !== 'string') {
-    chunk.model = context.requestModel;
-    changed = true;
-  }
+  let changed = fillOpenAiFields(chunk, 'chatcmpl', 'chat.completion.chunk', context);
   if (!Array.isArray(chunk.choices)) {
     chunk.choices = [];
     changed = true;
   }
   if (normalizeFinishReasons(chunk.choices as unknown[])) changed = true;
-  if (chunk.object !== 'chat.completion.chunk') {
-    chunk.object = 'chat.completion.chunk';
-    changed = true;
-  }
   // Untouched, the upstream's own text goes to the client (no second serialisation).
   // (Only single-line text: an event whose data spanned several `data:` lines must be re-framed.)
   if (!changed && !event.text.includes('\n')) rememberChunkText(chunk, event.text);

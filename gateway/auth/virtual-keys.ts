@@ -3,7 +3,7 @@
  * a key is stored (hex, as LiteLLM stores `token`), and `key_name` keeps a recognisable hint
  * (`sk-...wxyz`) for listings.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export const VIRTUAL_KEY_PREFIX = 'sk-';
 
@@ -12,7 +12,7 @@ export function generateVirtualKey(): string {
 }
 
 export function hashVirtualKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** The listing hint: the prefix and the last four characters. */

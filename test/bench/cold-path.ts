@@ -7,6 +7,7 @@
  * tight loop (as under load), in the same run, and reported as the cold ÷ warm ratio. Plain
  * `JSON.parse` of the same body is the baseline every other step is compared with.
  */
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { chatCompletionRequestSchema } from '../../gateway/openai';
 
@@ -30,11 +31,16 @@ const CHUNK = JSON.stringify({
   choices: [{ index: 0, delta: { content: 'Hello' }, finish_reason: null }],
 });
 
+const MASTER_KEY = 'sk-bench-master-key-0123456789abcdef';
+const MASTER_DIGEST = createHash('sha256').update(MASTER_KEY, 'utf8').digest();
+
 const steps: [string, () => unknown][] = [
   ['JSON.parse (request body)', () => JSON.parse(TEXT)],
   ['zod: chat request schema', () => chatCompletionRequestSchema.parse(JSON.parse(TEXT))],
   ['JSON.stringify (upstream body)', () => JSON.stringify(BODY)],
   ['chunk: parse + stringify', () => `data: ${JSON.stringify(JSON.parse(CHUNK))}\n\n`],
+  ['master key: createHash + compare', () => timingSafeEqual(createHash('sha256').update(MASTER_KEY, 'utf8').digest(), MASTER_DIGEST)],
+  ['master key: one-shot hash + compare', () => timingSafeEqual(hash('sha256', MASTER_KEY, 'buffer'), MASTER_DIGEST)],
 ];
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;

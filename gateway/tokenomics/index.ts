@@ -10,7 +10,7 @@ export { SpendTracker } from './spend-tracker';
 export type { CompletedCall } from './spend-tracker';
 export { Admission } from './admission';
 export type { AdmissionOptions, AdmissionRequest, Admitted } from './admission';
-export { ValkeyConfigurationError, createLimitStore, describeValkeyConnection, valkeyConnectionFromEnvironment, valkeyUrlFromEnvironment } from './limits';
+export { ValkeyConfigurationError, createLimitStore, describeValkeyConnection, valkeyConnectionFromEnvironment } from './limits';
 export type { LimitStore, ValkeyConnection } from './limits';
 export { nextResetAfter, pruneSpendLogs, resetDueBudgets } from './maintenance';
 export { CachedEndUsers } from './end-users';

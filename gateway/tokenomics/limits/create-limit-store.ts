@@ -9,20 +9,14 @@ import type { ValkeyConnection } from './valkey-connection';
 
 export interface LimitStoreOptions extends LimitStoreProps, Pick<ValkeyLimitStoreProps, 'keyPrefix' | 'commandTimeoutMs' | 'onError'> {
   /**
-   * The Valkey/Redis URL (see `valkeyUrlFromEnvironment`).
+   * Where Valkey is, URL or Sentinel (see `valkeyConnectionFromEnvironment`); an empty URL counts as none.
    * @default - an in-memory store for this replica only
-   */
-  readonly valkeyUrl?: string;
-  /**
-   * Where Valkey is, URL or Sentinel (see `valkeyConnectionFromEnvironment`); wins over `valkeyUrl`.
-   * @default - `valkeyUrl`
    */
   readonly valkey?: ValkeyConnection;
 }
 
 export function createLimitStore(options: LimitStoreOptions = {}): LimitStore {
-  const { valkeyUrl, valkey, ...props } = options;
-  const connection = valkey ?? (valkeyUrl === undefined || valkeyUrl === '' ? undefined : { url: valkeyUrl });
-  if (connection === undefined) return new MemoryLimitStore(props);
-  return new ValkeyLimitStore({ ...props, connection });
+  const { valkey, ...props } = options;
+  if (valkey === undefined || ('url' in valkey && valkey.url === '')) return new MemoryLimitStore(props);
+  return new ValkeyLimitStore({ ...props, connection: valkey });
 }

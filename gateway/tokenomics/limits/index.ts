@@ -25,6 +25,5 @@ export {
   ValkeyConfigurationError,
   describeValkeyConnection,
   valkeyConnectionFromEnvironment,
-  valkeyUrlFromEnvironment,
 } from './valkey-connection';
 export type { ValkeyConnection, ValkeySentinelConnection, ValkeyUrlConnection } from './valkey-connection';

@@ -74,14 +74,6 @@ export function valkeyConnectionFromEnvironment(env: Env): ValkeyConnection | un
   return { url: `${tls ? 'rediss' : 'redis'}://${auth}${bracketed(host)}:${port}` };
 }
 
-/** The URL form, for one server (kept for callers that only take a URL). */
-export function valkeyUrlFromEnvironment(env: Env): string | undefined {
-  const connection = valkeyConnectionFromEnvironment(env);
-  if (connection === undefined) return undefined;
-  if ('url' in connection) return connection.url;
-  throw new ValkeyConfigurationError('Valkey is configured with Sentinel (REDIS_SENTINEL_NODES); there is no single URL');
-}
-
 /** Where the connection goes, for logs: never a password. */
 export function describeValkeyConnection(connection: ValkeyConnection): string {
   if ('url' in connection) {

@@ -40,7 +40,7 @@ beforeAll(async () => {
   await migrate(database);
   const keyPrefix = `switchyard-test-${randomUUID()}:`;
   for (let i = 0; i < 2; i++) {
-    const store = createLimitStore({ valkeyUrl: redis.url, keyPrefix });
+    const store = createLimitStore({ valkey: { url: redis.url }, keyPrefix });
     const ledger = new SpendLedger({ database: async () => database, flushIntervalMs: 60_000 });
     stores.push(store);
     ledgers.push(ledger);

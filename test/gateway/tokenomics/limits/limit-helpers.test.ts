@@ -12,13 +12,12 @@ import {
   ValkeyConfigurationError,
   describeValkeyConnection,
   valkeyConnectionFromEnvironment,
-  valkeyUrlFromEnvironment,
   worstCaseCost,
   worstCaseTokens,
 } from '../../../../gateway/tokenomics/limits';
 import type { RejectedDecision } from '../../../../gateway/tokenomics/limits';
 
-describe('valkeyUrlFromEnvironment', () => {
+describe('valkeyConnectionFromEnvironment: one server', () => {
   it.each([
     ['nothing set', {}, undefined],
     ['VALKEY_URL', { VALKEY_URL: 'redis://valkey:6379/2' }, 'redis://valkey:6379/2'],
@@ -42,7 +41,7 @@ describe('valkeyUrlFromEnvironment', () => {
     ['an IPv6 host', { REDIS_HOST: '::1', REDIS_PORT: '7000' }, 'redis://[::1]:7000'],
     ['REDIS_PORT alone is not enough', { REDIS_PORT: '6379' }, undefined],
   ])('%s', (_name, env, expected) => {
-    expect(valkeyUrlFromEnvironment(env)).toBe(expected);
+    expect(valkeyConnectionFromEnvironment(env)).toEqual(expected === undefined ? undefined : { url: expected });
   });
 });
 
@@ -92,10 +91,6 @@ describe('valkeyConnectionFromEnvironment: Sentinel', () => {
   ])('rejects %s with a message naming the variable', (_name, env, message) => {
     expect(() => valkeyConnectionFromEnvironment({ ...env, REDIS_PASSWORD: 'hunter2' })).toThrow(ValkeyConfigurationError);
     expect(() => valkeyConnectionFromEnvironment({ ...env, REDIS_PASSWORD: 'hunter2' })).toThrow(message);
-  });
-
-  it('has no single URL, and says so', () => {
-    expect(() => valkeyUrlFromEnvironment({ REDIS_SENTINEL_NODES: nodes, REDIS_SERVICE_NAME: 'm' })).toThrow(/Sentinel/);
   });
 
   it('describes a connection for logs without any password', () => {
@@ -246,9 +241,9 @@ describe('createLimitStore', () => {
     const memory = createLimitStore();
     expect(memory).toBeInstanceOf(MemoryLimitStore);
     await memory.close();
-    expect(createLimitStore({ valkeyUrl: '' })).toBeInstanceOf(MemoryLimitStore);
+    expect(createLimitStore({ valkey: { url: '' } })).toBeInstanceOf(MemoryLimitStore);
     // The client connects in the background; closing it before it is ready just disconnects.
-    const valkey = createLimitStore({ valkeyUrl: 'redis://127.0.0.1:1', commandTimeoutMs: 100 });
+    const valkey = createLimitStore({ valkey: { url: 'redis://127.0.0.1:1' }, commandTimeoutMs: 100 });
     expect(valkey).toBeInstanceOf(ValkeyLimitStore);
     await valkey.close();
   });

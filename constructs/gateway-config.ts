@@ -144,6 +144,9 @@ export interface RenderedGatewayConfig {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** A plain YAML file name (no folder), as config files and the files beside them in the pod must have. */
+export const PLAIN_YAML_FILE_NAME = /^[A-Za-z0-9._-]+\.ya?ml$/;
+
 /** `litellm_params` keys the typed fields of {@link GatewayModel} write. */
 const TYPED_PARAMS: Readonly<Record<string, keyof GatewayModel>> = {
   model: 'model',
@@ -240,7 +243,7 @@ export function renderGatewayConfig(options: GatewayConfigOptions): RenderedGate
   const files = options.files ?? [];
   const seen = new Set<string>([options.fileName]);
   for (const file of files) {
-    if (!/^[A-Za-z0-9._-]+\.ya?ml$/.test(file.fileName)) throw new Error(`a file beside the config must have a plain .yaml file name such as models.yaml, got ${JSON.stringify(file.fileName)}`);
+    if (!PLAIN_YAML_FILE_NAME.test(file.fileName)) throw new Error(`a file beside the config must have a plain .yaml file name such as models.yaml, got ${JSON.stringify(file.fileName)}`);
     if (seen.has(file.fileName)) throw new Error(`${file.fileName} is used twice (the config and each file beside it need their own names)`);
     seen.add(file.fileName);
   }

@@ -17,7 +17,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 
 import type { GatewayConnection, GatewayEgressRule, IGatewayCache, IGatewayDatabase, IModelServer } from './connections';
-import { renderGatewayConfig } from './gateway-config';
+import { PLAIN_YAML_FILE_NAME, renderGatewayConfig } from './gateway-config';
 import type { GatewayConfigFile, GatewayModel, RenderedGatewayConfig } from './gateway-config';
 import {
   GATEWAY_UID,
@@ -271,14 +271,15 @@ export class Gateway extends Construct {
       throw new Error(`targetCpuUtilizationPercent must be between 1 and 100, got ${targetCpu}`);
     }
     this.configFileName = props.configFileName ?? 'models.yaml';
-    if (!/^[A-Za-z0-9._-]+\.ya?ml$/.test(this.configFileName)) {
+    if (!PLAIN_YAML_FILE_NAME.test(this.configFileName)) {
       throw new Error(`configFileName must be a plain .yaml file name such as models.yaml, got ${JSON.stringify(this.configFileName)}`);
     }
     const migrations = props.migrations ?? (props.database === undefined ? GatewayMigrations.NONE : GatewayMigrations.JOB);
     if (migrations !== GatewayMigrations.NONE && props.database === undefined) {
       throw new Error(`migrations ${migrations} needs a database; set database or use GatewayMigrations.NONE`);
     }
-    this.generalSettings = this.buildGeneralSettings(props);
+    const databaseConnection = props.database?.gatewayConnection();
+    this.generalSettings = this.buildGeneralSettings(props, databaseConnection);
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false });
     this.configMap = new kplus.ConfigMap(this, 'Config');
@@ -327,7 +328,7 @@ export class Gateway extends Construct {
       ],
     });
     for (const [name, value] of this.baseEnv(props)) this.container.env.addVariable(name, value);
-    for (const connection of [props.database?.gatewayConnection(), props.cache?.gatewayConnection()]) {
+    for (const connection of [databaseConnection, props.cache?.gatewayConnection()]) {
       if (connection !== undefined) this.addConnection(connection);
     }
     for (const [name, value] of Object.entries(props.env ?? {})) this.addEnv(name, value);
@@ -409,7 +410,7 @@ export class Gateway extends Construct {
   addInclude(include: GatewayInclude): string {
     const { secret, key } = include.value;
     const fileName = include.fileName ?? key;
-    if (!/^[A-Za-z0-9._-]+\.ya?ml$/.test(fileName)) {
+    if (!PLAIN_YAML_FILE_NAME.test(fileName)) {
       throw new Error(
         `include of secret ${secret.name} key ${key}: the file name must be a plain .yaml file name such as models.yaml, got ${JSON.stringify(fileName)}; set fileName`,
       );
@@ -460,12 +461,12 @@ export class Gateway extends Construct {
     this.egressRules.push(...connection.egress);
   }
 
-  private buildGeneralSettings(props: GatewayProps): Record<string, unknown> {
+  private buildGeneralSettings(props: GatewayProps, databaseConnection: GatewayConnection | undefined): Record<string, unknown> {
     const managed: Record<string, unknown> = {};
     if (props.masterKey !== undefined) managed['master_key'] = 'os.environ/LITELLM_MASTER_KEY';
     // The gateway reads DATABASE_URL (or LiteLLM's DATABASE_HOST/USERNAME/PASSWORD/NAME) itself; the
     // config names it only where the connection is one URL, as LiteLLM configs do.
-    if (props.database?.gatewayConnection().env.some((variable) => variable.name === 'DATABASE_URL') === true) {
+    if (databaseConnection?.env.some((variable) => variable.name === 'DATABASE_URL') === true) {
       managed['database_url'] = 'os.environ/DATABASE_URL';
     }
     for (const key of Object.keys(props.generalSettings ?? {})) {

@@ -5,6 +5,8 @@
 
 import { z } from 'zod';
 
+import { PLAIN_YAML_FILE_NAME } from './gateway-config';
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -104,7 +106,7 @@ const gatewaySettingsSchema = z.strictObject({
     .array(
       secretKeySettingsSchema.extend({
         /** The file's name in the pod; defaults to the key. */
-        fileName: z.string().regex(/^[A-Za-z0-9._-]+\.ya?ml$/, 'must be a plain .yaml file name such as models.yaml').optional(),
+        fileName: z.string().regex(PLAIN_YAML_FILE_NAME, 'must be a plain .yaml file name such as models.yaml').optional(),
       }),
     )
     .default([]),

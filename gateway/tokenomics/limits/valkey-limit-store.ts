@@ -1,7 +1,7 @@
 /**
  * The shared limit store: every replica talks to one Valkey/Redis, and each admit is one Lua script call
  * (one round trip, atomic), so limits and budgets hold exactly across replicas. Settles are batched: those
- * of one event-loop turn go out as one script call.
+ * issued in the same tick go out as one script call.
  *
  * Needs a standalone (or primary/replica) Valkey/Redis: a script touches the keys of several scopes. On a
  * cluster, give a prefix with a hash tag (`{switchyard}:`) so every key lives in one slot.
@@ -125,7 +125,7 @@ export class ValkeyLimitStore implements LimitStore {
   private nextTicket = 1;
   private pendingSettles: PendingSettle[] = [];
   private readonly wires = new WeakMap<LimitScope, ScopeWire | null>();
-  private settleFlush: NodeJS.Immediate | undefined;
+  private settleFlushQueued = false;
   private readonly settlesInFlight = new Set<Promise<unknown>>();
 
   constructor(props: ValkeyLimitStoreProps) {
@@ -223,10 +223,11 @@ export class ValkeyLimitStore implements LimitStore {
   }
 
   /**
-   * Idempotent per ticket in this process. The settles of one event-loop turn go to Valkey together, in
-   * one script call (under load, one round trip settles many calls; alone, it leaves at the end of the
-   * turn). A settle that fails is not retried: its slots and reservation expire after `inFlightTtlMs`,
-   * and the spend ledger still has the call's cost.
+   * Idempotent per ticket in this process. The settles issued in the same tick go to Valkey together,
+   * in one script call. The call leaves before the tick ends, as a lone settle would: it reaches Valkey
+   * ahead of any admit that a later request (which needs I/O to arrive) sends, so a freed parallel slot
+   * is free for the very next call. A settle that fails is not retried: its slots and reservation expire
+   * after `inFlightTtlMs`, and the spend ledger still has the call's cost.
    */
   settle(ticket: LimitTicket, actual: ActualUsage, nowMs: number): Promise<void> {
     if (!(ticket instanceof ValkeyTicket)) return Promise.reject(new TypeError('the ticket was not issued by a ValkeyLimitStore'));
@@ -239,16 +240,16 @@ export class ValkeyLimitStore implements LimitStore {
     return new Promise<void>((resolve, reject) => {
       this.pendingSettles.push({ ticket, actual, nowMs, resolve, reject });
       if (this.pendingSettles.length >= MAX_SETTLES_PER_CALL) this.flushSettles();
-      else this.settleFlush ??= setImmediate(() => this.flushSettles());
+      else if (!this.settleFlushQueued) {
+        this.settleFlushQueued = true;
+        process.nextTick(() => this.flushSettles());
+      }
     });
   }
 
   /** Sends the queued settles as one script call. */
   private flushSettles(): void {
-    if (this.settleFlush !== undefined) {
-      clearImmediate(this.settleFlush);
-      this.settleFlush = undefined;
-    }
+    this.settleFlushQueued = false;
     const batch = this.pendingSettles;
     if (batch.length === 0) return;
     this.pendingSettles = [];

@@ -274,7 +274,7 @@ return reply
 `;
 
 /**
- * Settles one or more tickets in one call (the store batches the settles of one event-loop turn).
+ * Settles one or more tickets in one call (the store batches the settles issued in the same tick).
  * KEYS: for each ticket in order, per scope `tpm`, `par`, `spend` (3 each).
  * ARGV: budget idle TTL ms, then for each ticket: now ms, ticket id, actual nano-USD, actual tokens, the
  * number of its scopes, and one string per scope: `<has TPM><has parallel><has budget> <seed spend

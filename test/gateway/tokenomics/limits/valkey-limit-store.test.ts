@@ -3,14 +3,13 @@
  * crashed replica expiring, one round trip per admit and one per turn's settles, and its key layout.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'iovalkey';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ValkeyLimitStore } from '../../../../gateway/tokenomics/limits';
 import type { AdmitDecision, LimitScope, ValkeyLimitStoreProps } from '../../../../gateway/tokenomics/limits';
 import { startRedisSentinel, startRedisServer } from '../../../support/redis-server';
 import type { RedisServer } from '../../../support/redis-server';
+import { freePort } from '../../../support/free-port';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
@@ -151,7 +150,7 @@ describe('ValkeyLimitStore on the wire', () => {
     expect(afterSettle - afterAdmit).toBe(1);
   });
 
-  it('settles the calls of one event-loop turn in one script call, exactly as one by one', async () => {
+  it('settles the calls of one tick in one script call, exactly as one by one', async () => {
     // GIVEN 40 admitted calls on a key with a budget, a TPM limit and parallel slots (two scopes each)
     const store = replica({ keyPrefix: newPrefix() });
     const scopes: LimitScope[] = [
@@ -203,6 +202,29 @@ describe('ValkeyLimitStore on the wire', () => {
     // THEN the new limit holds on the same counters
     expect((await admitOne(store, [raised], T0 + 3)).admitted).toBe(true);
     expect((await admitOne(store, [raised], T0 + 4)).admitted).toBe(false);
+  });
+
+  it("sends a settle before the tick ends, so another replica's next admit finds the slot free", async () => {
+    // GIVEN two replicas and a key with one parallel slot, held by a call on the first
+    const keyPrefix = newPrefix();
+    const first = replica({ keyPrefix });
+    const second = replica({ keyPrefix });
+    const scope: LimitScope = { id: 'key:slot', maxParallel: 1 };
+    for (let round = 0; round < 20; round += 1) {
+      const held = await admitOne(first, [scope], T0 + round);
+      if (!held.admitted) throw new Error(`round ${round}: expected the slot to be free`);
+
+      // WHEN the call ends (its settle not awaited, as on the request path) and, once the ticks queued
+      // meanwhile have run (as before the next I/O callback, which brings the next request), the next
+      // request is admitted on the other replica
+      void first.settle(held.ticket, { cost: 0, tokens: 1 }, T0 + round);
+      await new Promise((resolve) => process.nextTick(resolve));
+
+      // THEN the slot is already free
+      const next = await admitOne(second, [scope], T0 + round);
+      expect(next.admitted, `round ${round}`).toBe(true);
+      if (next.admitted) await second.settle(next.ticket, { cost: 0, tokens: 1 }, T0 + round);
+    }
   });
 
   it('sends queued settles before it closes', async () => {
@@ -264,7 +286,7 @@ describe('ValkeyLimitStore on the wire', () => {
   });
 
   it('fails the admit, rather than hanging, when Valkey is unreachable', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const store = new ValkeyLimitStore({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 500 });
     stores.push(store);
     const started = Date.now();
@@ -273,16 +295,6 @@ describe('ValkeyLimitStore on the wire', () => {
   });
 });
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('ValkeyLimitStore through Sentinel', () => {
   it('finds the master through the sentinels (both password-protected) and enforces limits there', async () => {

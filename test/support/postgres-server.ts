@@ -4,25 +4,15 @@
  * runs as the `postgres` user, so the data folder's parent is made writable for it.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port';
 
 export interface PostgresServer {
   readonly url: string;
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startPostgresServer(env: Readonly<Record<string, string | undefined>> = process.env): Promise<PostgresServer> {
   const external = env.DATABASE_URL?.trim();

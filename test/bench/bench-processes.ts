@@ -244,24 +244,30 @@ export function clockTicksPerSecond(): number {
   }
 }
 
-/** User+system CPU seconds of a process, from /proc (undefined where /proc is missing). */
-export function readCpuSeconds(pid: number, ticksPerSecond: number): number | undefined {
+/** User and system (kernel) CPU seconds of a process, from /proc (undefined where /proc is missing). */
+export function readCpuTimes(pid: number, ticksPerSecond: number): { user: number; system: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    return { user: Number(fields[11]) / ticksPerSecond, system: Number(fields[12]) / ticksPerSecond };
   } catch {
     return undefined;
   }
 }
 
+/** User+system CPU seconds of a process, from /proc (undefined where /proc is missing). */
+export function readCpuSeconds(pid: number, ticksPerSecond: number): number | undefined {
+  const times = readCpuTimes(pid, ticksPerSecond);
+  return times === undefined ? undefined : times.user + times.system;
+}
+
 /**
  * Pins every process descended from this one (servers started by helpers that hide their pids, such as
- * Postgres and Valkey) to `core`, except the pids in `except`. Processes they fork later inherit it.
- * Returns how many were pinned; 0 when the plan is unpinned or /proc is missing.
+ * Postgres and Valkey) to `core`, except the pids in `except`, and renices them to `niceness` when given.
+ * Processes they fork later inherit both. Returns how many were pinned; 0 when the plan is unpinned or /proc is missing.
  */
-export function pinDescendants(plan: CpuPlan, core: number, except: ReadonlySet<number> = new Set()): number {
+export function pinDescendants(plan: CpuPlan, core: number, except: ReadonlySet<number> = new Set(), niceness?: number): number {
   if (!plan.pinned) return 0;
   const parentOf = new Map<number, number>();
   try {
@@ -289,6 +295,8 @@ export function pinDescendants(plan: CpuPlan, core: number, except: ReadonlySet<
     if (except.has(pid) || !descends(pid)) continue;
     const result = spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
     if (result.status === 0) pinned += 1;
+    // Children forked later (Postgres backends) inherit the priority. Lowering niceness needs root; without it this is a no-op.
+    if (niceness !== undefined) spawnSync('renice', ['-n', String(niceness), '-p', String(pid)], { stdio: 'ignore' });
   }
   return pinned;
 }

@@ -37,6 +37,7 @@ export interface ProfileEntry {
 }
 
 export interface ProfileSummary {
+  /** Time the summarized samples span (the busiest window when one was asked for). */
   readonly totalMs: number;
   readonly idleMs: number;
   readonly busyMs: number;
@@ -105,9 +106,41 @@ export interface SummarizeOptions {
   readonly sourceMapPath?: string;
   /** @default 25 */
   readonly top?: number;
+  /**
+   * Summarize only the busiest stretch of this many milliseconds (the saturation run), leaving out
+   * start-up, warm-up and idle phases. The whole profile when unset or longer than the profile.
+   */
+  readonly busiestWindowMs?: number;
 }
 
-export function summarizeCpuProfile(profile: CpuProfile, { bundleUrl, sourceMapPath, top = 25 }: SummarizeOptions = {}): ProfileSummary {
+/** Sample index range [from, to) of the stretch of `windowUs` with the least idle time. */
+function busiestWindow(profile: CpuProfile, isIdle: (id: number) => boolean, windowUs: number): { from: number; to: number } {
+  const count = profile.samples.length;
+  let from = 0;
+  let best = { from: 0, to: count, busyUs: -1 };
+  let spanUs = 0;
+  let busyUs = 0;
+  for (let to = 0; to < count; to += 1) {
+    const us = profile.timeDeltas[to + 1] ?? 0;
+    const id = profile.samples[to];
+    spanUs += us;
+    if (id !== undefined && !isIdle(id)) busyUs += us;
+    while (spanUs > windowUs && from < to) {
+      const fromUs = profile.timeDeltas[from + 1] ?? 0;
+      const fromId = profile.samples[from];
+      spanUs -= fromUs;
+      if (fromId !== undefined && !isIdle(fromId)) busyUs -= fromUs;
+      from += 1;
+    }
+    if (busyUs > best.busyUs) best = { from, to: to + 1, busyUs };
+  }
+  return { from: best.from, to: best.to };
+}
+
+export function summarizeCpuProfile(
+  profile: CpuProfile,
+  { bundleUrl, sourceMapPath, top = 25, busiestWindowMs }: SummarizeOptions = {},
+): ProfileSummary {
   const sourceMap =
     sourceMapPath === undefined ? undefined : new SourceMap(JSON.parse(readFileSync(sourceMapPath, 'utf8')) as SourceMapPayload);
   const byId = new Map<number, ProfileNode>();
@@ -135,7 +168,11 @@ export function summarizeCpuProfile(profile: CpuProfile, { bundleUrl, sourceMapP
   const add = (totals: Map<string, number>, key: string, us: number): void => {
     totals.set(key, (totals.get(key) ?? 0) + us);
   };
-  for (let index = 0; index < profile.samples.length; index += 1) {
+  const range =
+    busiestWindowMs === undefined
+      ? { from: 0, to: profile.samples.length }
+      : busiestWindow(profile, (id) => frameOf(id).key === '(idle)', busiestWindowMs * 1000);
+  for (let index = range.from; index < range.to; index += 1) {
     const id = profile.samples[index];
     // timeDeltas[i] is the time since the previous sample; attribute the next delta to this sample.
     const us = profile.timeDeltas[index + 1] ?? 0;
@@ -178,5 +215,39 @@ export function formatProfileSummary(summary: ProfileSummary): string[] {
   section('self time by module:', summary.byModule, 20);
   section('top functions by self time:', summary.topSelf, 25);
   section('gateway functions by inclusive time:', summary.topGatewayInclusive, 20);
+  return lines;
+}
+
+/**
+ * Where one process spends more CPU per request than another: self time per module and per function of
+ * both summaries (take them with a large `top`), divided by the requests each served in its summarized
+ * window, and the difference, largest first.
+ */
+export function formatPerRequestDiff(
+  base: { readonly label: string; readonly summary: ProfileSummary; readonly requests: number },
+  other: { readonly label: string; readonly summary: ProfileSummary; readonly requests: number },
+  count = 20,
+): string[] {
+  const perRequest = (entries: readonly ProfileEntry[], requests: number): Map<string, number> =>
+    new Map(entries.map((entry) => [entry.name, (entry.ms * 1000) / requests]));
+  const lines = [
+    `CPU per request from the profiles (µs, inflated by the profiler): ${base.label} ${((base.summary.busyMs * 1000) / base.requests).toFixed(0)}, ` +
+      `${other.label} ${((other.summary.busyMs * 1000) / other.requests).toFixed(0)}`,
+  ];
+  const section = (title: string, baseEntries: readonly ProfileEntry[], otherEntries: readonly ProfileEntry[]): void => {
+    const left = perRequest(baseEntries, base.requests);
+    const right = perRequest(otherEntries, other.requests);
+    const names = new Set([...left.keys(), ...right.keys()]);
+    const rows = [...names]
+      .map((name) => ({ name, base: left.get(name) ?? 0, other: right.get(name) ?? 0 }))
+      .sort((a, b) => b.other - b.base - (a.other - a.base))
+      .slice(0, count);
+    lines.push(`  ${title}  ${base.label.padStart(8)} ${other.label.padStart(8)}    added`);
+    for (const row of rows) {
+      lines.push(`    ${row.base.toFixed(1).padStart(8)} ${row.other.toFixed(1).padStart(8)} ${(row.other - row.base).toFixed(1).padStart(8)}  ${row.name}`);
+    }
+  };
+  section('self time by module:', base.summary.byModule, other.summary.byModule);
+  section('self time by function:', base.summary.topSelf, other.summary.topSelf);
   return lines;
 }

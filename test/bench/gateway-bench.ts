@@ -558,7 +558,7 @@ async function main(): Promise<void> {
       mkdirSync(resultsDir, { recursive: true });
       copyFileSync(join(profileDir, file), join(resultsDir, 'gateway.cpuprofile'));
       const cpuProfile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
-      profileSummary = summarizeCpuProfile(cpuProfile, { bundleUrl: pathToFileURL(gatewayBundle).href, sourceMapPath: `${gatewayBundle}.map` });
+      profileSummary = summarizeCpuProfile(cpuProfile, { bundleUrl: pathToFileURL(gatewayBundle).href, sourceMapPath: `${gatewayBundle}.map`, busiestWindowMs: settings.saturationSeconds * 800 });
       printProfile(profileSummary);
       log(`  (full profile: ${join('test/bench/results', 'gateway.cpuprofile')}, opens in Chrome DevTools)`);
     }

@@ -16,16 +16,17 @@
  * is cached, only the batched spend writes. The transactions of an idle window of the same length are
  * printed next to it (autovacuum, periodic work), for comparison. Results go to test/bench/results/tokenomics-latest.json.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Redis } from 'iovalkey';
 import pg from 'pg';
 import { Client as HttpClient, request } from 'undici';
 import { buildGatewayBundle } from '../../gateway/build';
-import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile';
-import type { CpuProfile } from './cpu-profile';
+import { formatPerRequestDiff, formatProfileSummary, summarizeCpuProfile } from './cpu-profile';
+import type { CpuProfile, ProfileSummary } from './cpu-profile';
 import { startPostgresServer } from '../support/postgres-server';
 import type { PostgresServer } from '../support/postgres-server';
 import { startRedisServer } from '../support/redis-server';
@@ -38,7 +39,7 @@ import {
   pinDescendants,
   pinThisProcess,
   planCpus,
-  readCpuSeconds,
+  readCpuTimes,
   spawnNode,
   stopChild,
   waitForHealthy,
@@ -106,6 +107,8 @@ interface Measured {
   latencyErrors: number;
   saturation?: LoadResult;
   cpuMicrosPerRequest?: number;
+  /** The part of it spent in the kernel (system calls: sockets, epoll). */
+  systemMicrosPerRequest?: number;
   coreUtilization?: number;
 }
 
@@ -120,6 +123,7 @@ interface TargetReport {
     readonly errors: number;
     readonly timeouts: number;
     readonly cpuMicrosPerRequest: number | null;
+    readonly systemMicrosPerRequest: number | null;
     readonly coreUtilization: number | null;
   };
 }
@@ -153,6 +157,14 @@ function configYaml(upstreamPort: number): string {
     '  proxy_batch_write_at: 1',
     '',
   ].join('\n');
+}
+
+/** Script calls Valkey has run so far (EVALSHA, and EVAL when a script was not loaded yet). */
+async function scriptCalls(valkey: Redis): Promise<number> {
+  const stats = await valkey.info('commandstats');
+  let calls = 0;
+  for (const match of stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)) calls += Number(match[1]);
+  return calls;
 }
 
 async function startGateway(
@@ -243,6 +255,7 @@ function report(target: Target, measured: Measured, settings: Settings): TargetR
       errors: saturation?.errors ?? 0,
       timeouts: saturation?.timeouts ?? 0,
       cpuMicrosPerRequest: measured.cpuMicrosPerRequest ?? null,
+      systemMicrosPerRequest: measured.systemMicrosPerRequest ?? null,
       coreUtilization: measured.coreUtilization ?? null,
     },
   };
@@ -299,18 +312,24 @@ async function main(): Promise<void> {
   log(`built the bundles and started Postgres and Valkey/Redis${redis.owned ? ' (throwaway server)' : ' (from the environment)'} in ${fixed(performance.now() - startedAt, 0)} ms`);
 
   const serviceCore = plan.cores >= 3 ? 2 : plan.loadCore;
-  const servicesPinned = pinDescendants(plan, serviceCore);
-  if (servicesPinned > 0) log(`pinned ${servicesPinned} Postgres/Valkey process(es) to core ${serviceCore}`);
+  // Sharing the load generator's core, the services get the higher priority: in production Valkey and
+  // Postgres run on machines of their own, and a late reply would leave the gateway idle and waking for
+  // fewer requests at a time, which inflates its CPU per request.
+  const servicesPinned = pinDescendants(plan, serviceCore, new Set(), serviceCore === plan.loadCore ? -10 : undefined);
+  if (servicesPinned > 0) {
+    log(`pinned ${servicesPinned} Postgres/Valkey process(es) to core ${serviceCore}${serviceCore === plan.loadCore ? ', niceness -10 (ahead of the load generator)' : ''}`);
+  }
 
   const upstream = spawnNode({ name: 'mock upstream', args: [helpers.mockUpstream], core: plan.loadCore, plan });
   const upstreamPort = await upstream.readyPort(15_000);
   const configPath = join(workDir, 'config.yaml');
   writeFileSync(configPath, configYaml(upstreamPort));
 
-  const bare = await startGateway('bare gateway', gatewayBundle, configPath, ['--no-database'], { SWITCHYARD_DATA_DIR: 'memory://' }, plan, workDir);
   const profileDir = join(workDir, 'profile');
-  if (profile) log('PROFILING: the full gateway runs under --cpu-prof; its figures are inflated by the profiler');
-  const full = await startGateway('full gateway', gatewayBundle, configPath, [], { DATABASE_URL: postgres.url, VALKEY_URL: redis.url }, plan, workDir, profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+  const profileFlags = (name: 'bare' | 'full'): string[] => (profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : []);
+  if (profile) log('PROFILING: both gateways run under --cpu-prof; their figures are inflated by the profiler');
+  const bare = await startGateway('bare gateway', gatewayBundle, configPath, ['--no-database'], { SWITCHYARD_DATA_DIR: 'memory://' }, plan, workDir, profileFlags('bare'));
+  const full = await startGateway('full gateway', gatewayBundle, configPath, [], { DATABASE_URL: postgres.url, VALKEY_URL: redis.url }, plan, workDir, profileFlags('full'));
   const virtualKey = await generateKey(full.origin);
   log('both gateways answer; virtual key generated (rpm/tpm 10,000,000, max_budget 1e9)');
 
@@ -353,20 +372,30 @@ async function main(): Promise<void> {
     }
   }
 
+  /** Valkey script calls per full-path request during its saturation run (admits and settles are batched per event-loop turn). */
+  let valkeyCallsPerRequest = Number.NaN;
+  const valkey = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await valkey.connect();
   for (const target of targets) {
     log(`saturating ${target.label} with ${settings.saturationConnections} connections…`);
     const entry = measurementsOf(target);
-    const cpuBefore = readCpuSeconds(target.process.pid, ticksPerSecond);
+    const scriptCallsBefore = target.name === 'full' ? await scriptCalls(valkey) : 0;
+    const cpuBefore = readCpuTimes(target.process.pid, ticksPerSecond);
     const loadStartedAt = performance.now();
     entry.saturation = await load(target, settings.saturationConnections, settings.saturationSeconds);
     const elapsedSeconds = (performance.now() - loadStartedAt) / 1000;
-    const cpuAfter = readCpuSeconds(target.process.pid, ticksPerSecond);
+    const cpuAfter = readCpuTimes(target.process.pid, ticksPerSecond);
     const answered = entry.saturation.ok + entry.saturation.non2xx;
     if (cpuBefore !== undefined && cpuAfter !== undefined && answered > 0) {
-      entry.cpuMicrosPerRequest = ((cpuAfter - cpuBefore) * 1e6) / answered;
-      entry.coreUtilization = (cpuAfter - cpuBefore) / elapsedSeconds;
+      const user = cpuAfter.user - cpuBefore.user;
+      const system = cpuAfter.system - cpuBefore.system;
+      entry.cpuMicrosPerRequest = ((user + system) * 1e6) / answered;
+      entry.systemMicrosPerRequest = (system * 1e6) / answered;
+      entry.coreUtilization = (user + system) / elapsedSeconds;
     }
+    if (target.name === 'full' && answered > 0) valkeyCallsPerRequest = ((await scriptCalls(valkey)) - scriptCallsBefore) / answered;
   }
+  await valkey.quit();
 
   // Exact check: N sequential requests with the cached virtual key → N spend-log rows, and far fewer
   // Postgres transactions than requests. Waits first for the previous batches to be written.
@@ -396,16 +425,50 @@ async function main(): Promise<void> {
   await stopChild(full.child, 10_000);
   const totalSpendRows = (await databaseCounters(database)).spendRows;
   if (profile) {
-    const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
-    if (file === undefined) {
-      log('no CPU profile was written (did the gateway exit cleanly on SIGTERM?)');
-    } else {
-      const cpuProfile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
-      log();
-      for (const line of formatProfileSummary(summarizeCpuProfile(cpuProfile, { bundleUrl: pathToFileURL(gatewayBundle).href, sourceMapPath: `${gatewayBundle}.map` }))) log(line);
-      log();
+    await stopChild(bare.child, 10_000);
+    const summaries = new Map<'bare' | 'full', ProfileSummary>();
+    for (const name of ['bare', 'full'] as const) {
+      const file = readdirSync(join(profileDir, name)).find((entry) => entry.endsWith('.cpuprofile'));
+      if (file === undefined) {
+        log(`no CPU profile was written for the ${name} gateway (did it exit cleanly on SIGTERM?)`);
+        continue;
+      }
+      mkdirSync(resultsDir, { recursive: true });
+      copyFileSync(join(profileDir, name, file), join(resultsDir, `tokenomics-${name}.cpuprofile`));
+      const cpuProfile = JSON.parse(readFileSync(join(profileDir, name, file), 'utf8')) as CpuProfile;
+      summaries.set(
+        name,
+        summarizeCpuProfile(cpuProfile, {
+          bundleUrl: pathToFileURL(gatewayBundle).href,
+          sourceMapPath: `${gatewayBundle}.map`,
+          busiestWindowMs: settings.saturationSeconds * 800,
+          top: 100_000,
+        }),
+      );
     }
+    const fullSummary = summaries.get('full');
+    const bareSummary = summaries.get('bare');
+    if (fullSummary !== undefined) {
+      log();
+      for (const line of formatProfileSummary(fullSummary)) log(line);
+    }
+    const bareRate = measurementsOf(targets[1] as Target).saturation?.requestsPerSecond;
+    const fullRate = measurementsOf(targets[2] as Target).saturation?.requestsPerSecond;
+    if (fullSummary !== undefined && bareSummary !== undefined && bareRate !== undefined && fullRate !== undefined) {
+      log();
+      // The busiest window of each profile is a stretch of its saturation run: requests = rate × window.
+      const requestsIn = (summary: ProfileSummary, rate: number): number => (rate * summary.totalMs) / 1000;
+      for (const line of formatPerRequestDiff(
+        { label: 'bare', summary: bareSummary, requests: requestsIn(bareSummary, bareRate) },
+        { label: 'full', summary: fullSummary, requests: requestsIn(fullSummary, fullRate) },
+        30,
+      ))
+        log(line);
+      log(`  (profiles: test/bench/results/tokenomics-{bare,full}.cpuprofile, open in Chrome DevTools)`);
+    }
+    log();
   }
+
 
   const reports = Object.fromEntries(targets.map((target) => [target.name, report(target, measurementsOf(target), settings)])) as Record<TargetName, TargetReport>;
   const { direct, bare: bareReport, full: fullReport } = reports;
@@ -435,12 +498,12 @@ async function main(): Promise<void> {
     );
   }
   log(`non-streaming, ${settings.saturationConnections} connections (saturation):`);
-  log(`  ${'target'.padEnd(16)} ${pad('req/s', 8)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CPU µs/req', 11)} ${pad('cores', 6)} ${pad('non2xx', 7)} ${pad('errors', 7)}`);
+  log(`  ${'target'.padEnd(16)} ${pad('req/s', 8)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CPU µs/req', 11)} ${pad('of it sys', 10)} ${pad('cores', 6)} ${pad('non2xx', 7)} ${pad('errors', 7)}`);
   for (const target of [direct, bareReport, fullReport]) {
     const saturation = target.saturation;
     log(
       `  ${target.label.padEnd(16)} ${pad(fixed(saturation.requestsPerSecond, 0), 8)} ${pad(fixed(saturation.latency.p50Ms, 3), 8)} ${pad(fixed(saturation.latency.p99Ms, 3), 8)} ` +
-        `${pad(fixed(saturation.cpuMicrosPerRequest, 0), 11)} ${pad(fixed(saturation.coreUtilization, 2), 6)} ${pad(String(saturation.non2xx), 7)} ${pad(String(saturation.errors + saturation.timeouts), 7)}`,
+        `${pad(fixed(saturation.cpuMicrosPerRequest, 0), 11)} ${pad(fixed(saturation.systemMicrosPerRequest, 0), 10)} ${pad(fixed(saturation.coreUtilization, 2), 6)} ${pad(String(saturation.non2xx), 7)} ${pad(String(saturation.errors + saturation.timeouts), 7)}`,
     );
   }
   log(
@@ -453,6 +516,7 @@ async function main(): Promise<void> {
   );
   const perCore = 1e6 / (fullReport.saturation.cpuMicrosPerRequest ?? Number.NaN);
   log(`full gateway requests per core-second (1e6 / CPU µs per request): ${fixed(perCore, 0)}`);
+  log(`Valkey script calls per full-path request while saturated: ${fixed(valkeyCallsPerRequest, 3)} (admits and settles of one event-loop turn share a call)`);
   log(
     `exact check: ${exact.ok}/${exact.requests} answered 200; spend_logs rows added ${exact.spendRowsAdded}; ` +
       `Postgres transactions committed meanwhile ${exact.transactions} (${fixed(exact.transactions / exact.requests, 4)} per request) ` +
@@ -508,6 +572,7 @@ async function main(): Promise<void> {
     added,
     ratios,
     exact,
+    valkeyCallsPerRequest,
     loadAverage: { before: loadBefore, after: loadavg() },
     totalSpendRows,
     fullOkCountedByLoad: fullOk,

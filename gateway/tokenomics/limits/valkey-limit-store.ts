@@ -1,7 +1,9 @@
 /**
- * The shared limit store: every replica talks to one Valkey/Redis, and each admit is one Lua script call
- * (one round trip, atomic), so limits and budgets hold exactly across replicas. Settles are batched: those
- * issued in the same tick go out as one script call.
+ * The shared limit store: every replica talks to one Valkey/Redis through one Lua script, atomic on the
+ * server, so limits and budgets hold exactly across replicas. The settles and admits a replica issues in
+ * one turn of its event loop go out together, as one script call, when the turn's I/O callbacks are done
+ * (`setImmediate`): under load, one command and one reply carry the limit work of many requests, and the
+ * settles go first, so an admit never finds a slot held that an earlier call of this replica freed.
  *
  * Needs a standalone (or primary/replica) Valkey/Redis: a script touches the keys of several scopes. On a
  * cluster, give a prefix with a hash tag (`{switchyard}:`) so every key lives in one slot.
@@ -35,7 +37,7 @@ import type {
   ScopeUsage,
 } from './limit-store';
 import type { ValkeyConnection } from './valkey-connection';
-import { ADMIT_SCRIPT, SETTLE_SCRIPT, USAGE_SCRIPT } from './valkey-scripts';
+import { BATCH_SCRIPT, USAGE_SCRIPT } from './valkey-scripts';
 
 export interface ValkeyLimitStoreProps extends LimitStoreProps {
   /**
@@ -73,14 +75,14 @@ export interface ValkeyLimitStoreProps extends LimitStoreProps {
 type ScriptReply = Array<number | string | null>;
 
 interface LimitCommands {
-  switchyardLimitAdmit(...args: string[]): Promise<ScriptReply>;
-  switchyardLimitSettle(...args: string[]): Promise<number>;
+  /** Arrays are flattened into the command's arguments. */
+  switchyardLimitBatch(keyCount: string, keys: readonly string[], args: readonly string[]): Promise<ScriptReply[]>;
   switchyardLimitUsage(...args: string[]): Promise<ScriptReply>;
 }
 
 const NO_LIMIT = '-1';
-/** At most this many tickets per settle call (keeps one script call short on the server). */
-const MAX_SETTLES_PER_CALL = 128;
+/** At most this many admits and settles per script call (keeps one call short on the server). */
+const MAX_ENTRIES_PER_CALL = 128;
 
 /** A scope's keys (`rpm`, `tpm`, `par`, `spend`) and argument strings for the admit and settle scripts. */
 interface ScopeWire {
@@ -95,6 +97,17 @@ interface PendingSettle {
   readonly actual: ActualUsage;
   readonly nowMs: number;
   resolve(): void;
+  reject(error: unknown): void;
+}
+
+interface PendingAdmit {
+  readonly ticket: ValkeyTicket;
+  readonly nowMs: number;
+  readonly cost: string;
+  readonly tokens: string;
+  readonly wires: readonly ScopeWire[];
+  readonly scopeIds: readonly string[];
+  resolve(decision: AdmitDecision): void;
   reject(error: unknown): void;
 }
 
@@ -124,9 +137,11 @@ export class ValkeyLimitStore implements LimitStore {
   private readonly instanceId = randomBytes(6).toString('base64url');
   private nextTicket = 1;
   private pendingSettles: PendingSettle[] = [];
+  private pendingAdmits: PendingAdmit[] = [];
   private readonly wires = new WeakMap<LimitScope, ScopeWire | null>();
-  private settleFlushQueued = false;
-  private readonly settlesInFlight = new Set<Promise<unknown>>();
+  private flushQueued = false;
+  private readonly flushNow = (): void => this.flush();
+  private readonly callsInFlight = new Set<Promise<unknown>>();
 
   constructor(props: ValkeyLimitStoreProps) {
     if (props.client !== undefined) {
@@ -138,8 +153,8 @@ export class ValkeyLimitStore implements LimitStore {
       const options = {
         commandTimeout: props.commandTimeoutMs ?? 2000,
         maxRetriesPerRequest: 1,
-        // Under concurrency, admits and settles issued in the same tick share one write to the socket.
-        enableAutoPipelining: true,
+        // The store batches its own calls (one per event-loop turn); the client writes each at once.
+        enableAutoPipelining: false,
       };
       this.client =
         'url' in connection
@@ -162,72 +177,56 @@ export class ValkeyLimitStore implements LimitStore {
     this.inFlightTtlMs = String(Math.ceil(props.inFlightTtlMs ?? DEFAULT_IN_FLIGHT_TTL_MS));
     this.budgetIdleTtlMs = String(Math.ceil(props.budgetIdleTtlMs ?? DEFAULT_BUDGET_IDLE_TTL_MS));
     // defineCommand runs EVALSHA and falls back to EVAL when the server does not know the script yet.
-    this.client.defineCommand('switchyardLimitAdmit', { lua: ADMIT_SCRIPT });
-    this.client.defineCommand('switchyardLimitSettle', { lua: SETTLE_SCRIPT });
+    this.client.defineCommand('switchyardLimitBatch', { lua: BATCH_SCRIPT });
     this.client.defineCommand('switchyardLimitUsage', { lua: USAGE_SCRIPT });
     this.commands = this.client as unknown as LimitCommands;
   }
 
-  async admit(request: AdmitRequest): Promise<AdmitDecision> {
-    assertAdmitRequest(request);
+  admit(request: AdmitRequest): Promise<AdmitDecision> {
+    try {
+      assertAdmitRequest(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const nowMs = Math.floor(request.nowMs);
-    const cost = String(usdToNano(request.worstCaseCost));
-    const tokens = String(Math.ceil(request.worstCaseTokens));
     const ticketId = `${this.instanceId}.${this.nextTicket++}`;
-    const keys: string[] = [];
-    const args: string[] = [String(nowMs), ticketId, cost, tokens, this.inFlightTtlMs, this.budgetIdleTtlMs];
+    const wires: ScopeWire[] = [];
     const scopeIds: string[] = [];
     const settleKeys: string[] = [];
     const settleArgs: string[] = [];
-
     for (const scope of request.scopes) {
       const wire = this.wireOf(scope);
       if (wire === undefined) continue;
-      keys.push(...wire.keys);
-      args.push(wire.arg);
+      wires.push(wire);
       scopeIds.push(scope.id);
       if (wire.settleArg !== undefined) {
         settleKeys.push(wire.keys[1] as string, wire.keys[2] as string, wire.keys[3] as string);
         settleArgs.push(wire.settleArg);
       }
     }
-
-    const ticket = new ValkeyTicket(
-      request.requestId,
-      request.worstCaseCost,
-      request.worstCaseTokens,
-      ticketId,
-      settleKeys,
-      settleArgs,
-    );
-    if (keys.length === 0) return { admitted: true, ticket, headers: {} };
-
-    const reply = await this.commands.switchyardLimitAdmit(String(keys.length), ...keys, ...args);
-    const figures: WindowFigures = {
-      requestsLimit: Number(reply[1]),
-      requestsRemaining: Number(reply[2]),
-      requestsNewestMs: Number(reply[3]),
-      tokensLimit: Number(reply[4]),
-      tokensRemaining: Number(reply[5]),
-      tokensNewestSecond: Number(reply[6]),
-    };
-    if (reply[0] === 1) return { admitted: true, ticket, headers: windowHeaders(figures, nowMs, true) };
-    const failure = {
-      kind: String(reply[8]) as LimitKind,
-      limit: Number(reply[9]),
-      current: Number(reply[10]),
-      requested: Number(reply[11]),
-      retryMs: Number(reply[12]),
-    };
-    return rejectedDecision(scopeIds[Number(reply[7])] ?? '', failure, figures, nowMs);
+    const ticket = new ValkeyTicket(request.requestId, request.worstCaseCost, request.worstCaseTokens, ticketId, settleKeys, settleArgs);
+    if (wires.length === 0) return Promise.resolve({ admitted: true, ticket, headers: {} });
+    return new Promise<AdmitDecision>((resolve, reject) => {
+      this.pendingAdmits.push({
+        ticket,
+        nowMs,
+        cost: String(usdToNano(request.worstCaseCost)),
+        tokens: String(Math.ceil(request.worstCaseTokens)),
+        wires,
+        scopeIds,
+        resolve,
+        reject,
+      });
+      this.scheduleFlush();
+    });
   }
 
   /**
-   * Idempotent per ticket in this process. The settles issued in the same tick go to Valkey together,
-   * in one script call. The call leaves before the tick ends, as a lone settle would: it reaches Valkey
-   * ahead of any admit that a later request (which needs I/O to arrive) sends, so a freed parallel slot
-   * is free for the very next call. A settle that fails is not retried: its slots and reservation expire
-   * after `inFlightTtlMs`, and the spend ledger still has the call's cost.
+   * Idempotent per ticket in this process. Goes out with the admits and settles of the same event-loop
+   * turn, ahead of the admits, so a slot this call freed is free for the next call this replica admits;
+   * another replica sees it free once this turn's I/O callbacks are done. A settle that fails is not
+   * retried: its slots and reservation expire after `inFlightTtlMs`, and the spend ledger still has the
+   * call's cost.
    */
   settle(ticket: LimitTicket, actual: ActualUsage, nowMs: number): Promise<void> {
     if (!(ticket instanceof ValkeyTicket)) return Promise.reject(new TypeError('the ticket was not issued by a ValkeyLimitStore'));
@@ -239,45 +238,79 @@ export class ValkeyLimitStore implements LimitStore {
     ticket.settled = true;
     return new Promise<void>((resolve, reject) => {
       this.pendingSettles.push({ ticket, actual, nowMs, resolve, reject });
-      if (this.pendingSettles.length >= MAX_SETTLES_PER_CALL) this.flushSettles();
-      else if (!this.settleFlushQueued) {
-        this.settleFlushQueued = true;
-        process.nextTick(() => this.flushSettles());
-      }
+      this.scheduleFlush();
     });
   }
 
-  /** Sends the queued settles as one script call. */
-  private flushSettles(): void {
-    this.settleFlushQueued = false;
-    const batch = this.pendingSettles;
-    if (batch.length === 0) return;
-    this.pendingSettles = [];
-    const keys: string[] = [];
-    const args: string[] = [this.budgetIdleTtlMs];
-    for (const { ticket, actual, nowMs } of batch) {
-      keys.push(...ticket.keys);
-      args.push(
-        String(Math.floor(nowMs)),
-        ticket.id,
-        String(usdToNano(actual.cost)),
-        String(Math.ceil(actual.tokens)),
-        String(ticket.scopeArgs.length),
-        ...ticket.scopeArgs,
-      );
+  private scheduleFlush(): void {
+    if (this.pendingSettles.length + this.pendingAdmits.length >= MAX_ENTRIES_PER_CALL) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(this.flushNow);
     }
-    const sent = this.commands.switchyardLimitSettle(String(keys.length), ...keys, ...args);
-    this.settlesInFlight.add(sent);
+  }
+
+  /** Sends the queued settles, then the queued admits, as one script call. */
+  private flush(): void {
+    this.flushQueued = false;
+    const settles = this.pendingSettles;
+    const admits = this.pendingAdmits;
+    if (settles.length === 0 && admits.length === 0) return;
+    this.pendingSettles = [];
+    this.pendingAdmits = [];
+    const keys: string[] = [];
+    const args: string[] = [this.inFlightTtlMs, this.budgetIdleTtlMs, String(settles.length)];
+    for (const { ticket, actual, nowMs } of settles) {
+      for (const key of ticket.keys) keys.push(key);
+      args.push(String(Math.floor(nowMs)), ticket.id, String(usdToNano(actual.cost)), String(Math.ceil(actual.tokens)), String(ticket.scopeArgs.length));
+      for (const arg of ticket.scopeArgs) args.push(arg);
+    }
+    for (const { ticket, nowMs, cost, tokens, wires } of admits) {
+      args.push(String(nowMs), ticket.id, cost, tokens, String(wires.length));
+      for (const wire of wires) {
+        for (const key of wire.keys) keys.push(key);
+        args.push(wire.arg);
+      }
+    }
+    const sent = this.commands.switchyardLimitBatch(String(keys.length), keys, args);
+    this.callsInFlight.add(sent);
     sent.then(
-      () => {
-        this.settlesInFlight.delete(sent);
-        for (const entry of batch) entry.resolve();
+      (replies) => {
+        this.callsInFlight.delete(sent);
+        for (const entry of settles) entry.resolve();
+        for (let index = 0; index < admits.length; index += 1) {
+          const entry = admits[index] as PendingAdmit;
+          const reply = replies[index];
+          if (reply === undefined) entry.reject(new Error(`the limit script answered ${replies.length} replies for ${admits.length} admits`));
+          else entry.resolve(this.decisionOf(entry, reply));
+        }
       },
       (error: unknown) => {
-        this.settlesInFlight.delete(sent);
-        for (const entry of batch) entry.reject(error);
+        this.callsInFlight.delete(sent);
+        for (const entry of settles) entry.reject(error);
+        for (const entry of admits) entry.reject(error);
       },
     );
+  }
+
+  private decisionOf(entry: PendingAdmit, reply: ScriptReply): AdmitDecision {
+    const figures: WindowFigures = {
+      requestsLimit: Number(reply[1]),
+      requestsRemaining: Number(reply[2]),
+      requestsNewestMs: Number(reply[3]),
+      tokensLimit: Number(reply[4]),
+      tokensRemaining: Number(reply[5]),
+      tokensNewestSecond: Number(reply[6]),
+    };
+    if (reply[0] === 1) return { admitted: true, ticket: entry.ticket, headers: windowHeaders(figures, entry.nowMs, true) };
+    const failure = {
+      kind: String(reply[8]) as LimitKind,
+      limit: Number(reply[9]),
+      current: Number(reply[10]),
+      requested: Number(reply[11]),
+      retryMs: Number(reply[12]),
+    };
+    return rejectedDecision(entry.scopeIds[Number(reply[7])] ?? '', failure, figures, entry.nowMs);
   }
 
   release(ticket: LimitTicket, nowMs: number): Promise<void> {
@@ -285,6 +318,8 @@ export class ValkeyLimitStore implements LimitStore {
   }
 
   async usage(scope: Pick<LimitScope, 'id' | 'budgetPeriod'>, nowMs: number): Promise<ScopeUsage> {
+    // Queued admits and settles leave first: the figures include every call issued before this one.
+    this.flush();
     const { prefix } = this;
     const reply = await this.commands.switchyardLimitUsage(
       '4',
@@ -308,9 +343,9 @@ export class ValkeyLimitStore implements LimitStore {
   }
 
   async close(): Promise<void> {
-    // Settles still queued or on their way go out before the connection closes.
-    this.flushSettles();
-    await Promise.allSettled([...this.settlesInFlight]);
+    // Admits and settles still queued or on their way go out before the connection closes.
+    this.flush();
+    await Promise.allSettled([...this.callsInFlight]);
     if (!this.ownsClient) return;
     if (this.client.status !== 'ready') {
       this.client.disconnect();

@@ -125,166 +125,28 @@ end
 `;
 
 /**
- * KEYS: per scope `rpm`, `tpm`, `par`, `spend` (4 each).
- * ARGV: now ms, ticket id, worst-case nano-USD, worst-case tokens, in-flight TTL ms, budget idle TTL ms, then
- * one string per scope: `<rpm> <tpm> <max parallel> <max budget nano-USD> <max budget tokens> <seed spend
- * nano-USD> <seed spend tokens>`, `-1` for no limit.
- * Returns `{1, reqLimit, reqRemaining, reqNewestMs, tokLimit, tokRemaining, tokNewestSec}` when admitted, or
- * the same followed by `scopeIndex, kind, limit, current, requested, retryMs` with a leading 0 when not;
- * remaining figures are before this request, `-1` means none.
+ * One call carries every settle and admit a replica queued in one turn of its event loop: the settles
+ * first, then the admits, each applied in order as if sent one by one (a later admit sees an earlier
+ * settle's freed slot and an earlier admit's reservation). Valkey runs the whole call atomically.
+ *
+ * ARGV: in-flight TTL ms, budget idle TTL ms, the number of settles, then the settles, then the admits.
+ * Each entry: now ms, ticket id, nano-USD, tokens (actual for a settle, worst case for an admit), the
+ * number of its scopes, and one string per scope:
+ * - settle: `<has TPM><has parallel><has budget> <seed spend nano-USD> <seed spend tokens>` (flags `1`/`0`);
+ * - admit: `<rpm> <tpm> <max parallel> <max budget nano-USD> <max budget tokens> <seed spend nano-USD>
+ *   <seed spend tokens>`, `-1` for no limit.
+ * KEYS, entry after entry: per scope `tpm`, `par`, `spend` for a settle; `rpm`, `tpm`, `par`, `spend` for an admit.
+ *
+ * Returns one reply per admit: `{1, reqLimit, reqRemaining, reqNewestMs, tokLimit, tokRemaining,
+ * tokNewestSec}` when admitted, or the same followed by `scopeIndex, kind, limit, current, requested,
+ * retryMs` with a leading 0 when not; remaining figures are before this request, `-1` means none.
  */
-export const ADMIT_SCRIPT = `${LIBRARY}
-local now = tonumber(ARGV[1])
-local ticket = ARGV[2]
-local cost = tonumber(ARGV[3])
-local tokens = tonumber(ARGV[4])
-local inFlightTtl = tonumber(ARGV[5])
-local idleTtl = tonumber(ARGV[6])
-local nowSec = math.floor(now / 1000)
-local n = #KEYS / 4
+export const BATCH_SCRIPT = `${LIBRARY}
+local inFlightTtl = tonumber(ARGV[1])
+local idleTtl = tonumber(ARGV[2])
+local settleCount = tonumber(ARGV[3])
 
-local reqLimit, reqRemaining, reqNewest, reqKey, reqCount = -1, 0, -1, nil, 0
-local tokLimit, tokRemaining, tokNewest = -1, 0, -1
-local fail = nil
-local limits = {}
-local budgets = {}
-
-for i = 0, n - 1 do
-  local k = i * 4
-  local rpm, tpm, par, maxBudget, maxTokens, seedSpend, seedTokens =
-    string.match(ARGV[7 + i], '^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$')
-  rpm, tpm, par, maxBudget, maxTokens = tonumber(rpm), tonumber(tpm), tonumber(par), tonumber(maxBudget), tonumber(maxTokens)
-  limits[i] = {rpm, par, maxBudget >= 0 or maxTokens >= 0}
-
-  if rpm >= 0 then
-    local key = KEYS[k + 1]
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - WINDOW))
-    local count = redis.call('ZCARD', key)
-    if count >= rpm and not fail then
-      local retry = WINDOW
-      if rpm > 0 then
-        local entry = redis.call('ZRANGE', key, count - rpm, count - rpm, 'WITHSCORES')
-        if entry[2] then retry = tonumber(entry[2]) + WINDOW - now end
-      end
-      fail = {i, 'rpm', rpm, count, 1, retry}
-    end
-    if reqLimit < 0 or rpm - count < reqRemaining then
-      reqLimit, reqRemaining, reqKey, reqCount = rpm, rpm - count, key, count
-    end
-  end
-
-  if tpm >= 0 then
-    local key = KEYS[k + 2]
-    local used, newest = tpmLoad(key, nowSec, nil)
-    if used >= tpm and not fail then
-      fail = {i, 'tpm', tpm, used, 0, tpmRetryMs(key, used, tpm, now, nowSec)}
-    end
-    if tokLimit < 0 or tpm - used < tokRemaining then
-      tokLimit, tokRemaining, tokNewest = tpm, tpm - used, newest or -1
-    end
-  end
-
-  if par >= 0 then
-    local key = KEYS[k + 3]
-    local count = redis.call('ZCARD', key)
-    if count >= par then
-      redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now))
-      count = redis.call('ZCARD', key)
-    end
-    if count >= par and not fail then fail = {i, 'parallel', par, count, 1, 1000} end
-  end
-
-  if maxBudget >= 0 or maxTokens >= 0 then
-    local key = KEYS[k + 4]
-    local v = redis.call('HMGET', key, 'spend', 'spend_tokens', 'reserved', 'reserved_tokens', 'e', 'x')
-    local spend, spendTokens, refreshedAt = tonumber(v[1]), tonumber(v[2]), tonumber(v[6])
-    if not spend or not spendTokens then
-      -- Seed only what is absent: the shared counter wins over a replica's (possibly stale) database value.
-      spend, spendTokens = spend or tonumber(seedSpend), spendTokens or tonumber(seedTokens)
-      redis.call('HSET', key, 'spend', int(spend), 'spend_tokens', int(spendTokens), 'x', int(now))
-      redis.call('PEXPIRE', key, int(idleTtl))
-      refreshedAt = now
-    end
-    local reserved, reservedTokens, earliest = tonumber(v[3]) or 0, tonumber(v[4]) or 0, tonumber(v[5])
-    local function over()
-      if maxBudget >= 0 and spend + reserved + cost > maxBudget then return 'budget' end
-      if maxTokens >= 0 and spendTokens + reservedTokens + tokens > maxTokens then return 'budget_tokens' end
-      return nil
-    end
-    if not fail then
-      local kind = over()
-      if kind and earliest and earliest <= now then
-        reserved, reservedTokens, earliest = sweepReservations(key, now)
-        kind = over()
-      end
-      if kind == 'budget' then
-        fail = {i, 'budget', maxBudget, spend + reserved, cost, -1}
-      elseif kind == 'budget_tokens' then
-        fail = {i, 'budget_tokens', maxTokens, spendTokens + reservedTokens, tokens, -1}
-      end
-    end
-    budgets[i] = {reserved, reservedTokens, earliest, refreshedAt}
-  end
-end
-
-local reply = {fail and 0 or 1}
-if fail and reqKey and reqCount > 0 then
-  reqNewest = tonumber(redis.call('ZRANGE', reqKey, -1, -1, 'WITHSCORES')[2])
-end
-for _, x in ipairs({reqLimit, reqRemaining, reqNewest, tokLimit, tokRemaining, tokNewest}) do reply[#reply + 1] = x end
-if fail then
-  reply[#reply + 1] = fail[1]
-  reply[#reply + 1] = fail[2]
-  reply[#reply + 1] = int(fail[3])
-  reply[#reply + 1] = int(fail[4])
-  reply[#reply + 1] = int(fail[5])
-  reply[#reply + 1] = fail[6]
-  return reply
-end
-
-local expiresAt = int(now + inFlightTtl)
-for i = 0, n - 1 do
-  local k = i * 4
-  local limit = limits[i]
-  if limit[1] >= 0 then
-    redis.call('ZADD', KEYS[k + 1], int(now), ticket)
-    redis.call('PEXPIRE', KEYS[k + 1], int(WINDOW))
-  end
-  if limit[2] >= 0 then
-    redis.call('ZADD', KEYS[k + 3], expiresAt, ticket)
-    redis.call('PEXPIRE', KEYS[k + 3], int(inFlightTtl))
-  end
-  if limit[3] then
-    local key = KEYS[k + 4]
-    local b = budgets[i]
-    if cost > 0 or tokens > 0 then
-      local earliest = b[3]
-      if not earliest or now + inFlightTtl < earliest then earliest = now + inFlightTtl end
-      redis.call('HSET', key, 'reserved', int(b[1] + cost), 'reserved_tokens', int(b[2] + tokens), 'e', int(earliest),
-        'r:' .. ticket, ARGV[3] .. '|' .. ARGV[4] .. '|' .. expiresAt)
-    end
-    -- The idle TTL is refreshed at most every tenth of it, not on every request.
-    if stale(b[4], now, idleTtl / 10) then
-      redis.call('HSET', key, 'x', int(now))
-      redis.call('PEXPIRE', key, int(idleTtl))
-    end
-  end
-end
-return reply
-`;
-
-/**
- * Settles one or more tickets in one call (the store batches the settles issued in the same tick).
- * KEYS: for each ticket in order, per scope `tpm`, `par`, `spend` (3 each).
- * ARGV: budget idle TTL ms, then for each ticket: now ms, ticket id, actual nano-USD, actual tokens, the
- * number of its scopes, and one string per scope: `<has TPM><has parallel><has budget> <seed spend
- * nano-USD> <seed spend tokens>` (flags `1`/`0`).
- */
-export const SETTLE_SCRIPT = `${LIBRARY}
-local idleTtl = tonumber(ARGV[1])
-local a = 2
-local k = 0
-while a <= #ARGV do
+local function settleOne(a, k)
   local now = tonumber(ARGV[a])
   local ticket = ARGV[a + 1]
   local cost = tonumber(ARGV[a + 2])
@@ -317,9 +179,157 @@ while a <= #ARGV do
     end
     k = k + 3
   end
-  a = a + 5 + n
+  return a + 5 + n, k
 end
-return 1
+
+local function admitOne(a, k0)
+  local now = tonumber(ARGV[a])
+  local ticket = ARGV[a + 1]
+  local cost = tonumber(ARGV[a + 2])
+  local tokens = tonumber(ARGV[a + 3])
+  local n = tonumber(ARGV[a + 4])
+  local nextA, nextK = a + 5 + n, k0 + 4 * n
+  local nowSec = math.floor(now / 1000)
+
+  local reqLimit, reqRemaining, reqNewest, reqKey, reqCount = -1, 0, -1, nil, 0
+  local tokLimit, tokRemaining, tokNewest = -1, 0, -1
+  local fail = nil
+  local limits = {}
+  local budgets = {}
+
+  for i = 0, n - 1 do
+    local k = k0 + i * 4
+    local rpm, tpm, par, maxBudget, maxTokens, seedSpend, seedTokens =
+      string.match(ARGV[a + 5 + i], '^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$')
+    rpm, tpm, par, maxBudget, maxTokens = tonumber(rpm), tonumber(tpm), tonumber(par), tonumber(maxBudget), tonumber(maxTokens)
+    limits[i] = {rpm, par, maxBudget >= 0 or maxTokens >= 0}
+
+    if rpm >= 0 then
+      local key = KEYS[k + 1]
+      redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - WINDOW))
+      local count = redis.call('ZCARD', key)
+      if count >= rpm and not fail then
+        local retry = WINDOW
+        if rpm > 0 then
+          local entry = redis.call('ZRANGE', key, count - rpm, count - rpm, 'WITHSCORES')
+          if entry[2] then retry = tonumber(entry[2]) + WINDOW - now end
+        end
+        fail = {i, 'rpm', rpm, count, 1, retry}
+      end
+      if reqLimit < 0 or rpm - count < reqRemaining then
+        reqLimit, reqRemaining, reqKey, reqCount = rpm, rpm - count, key, count
+      end
+    end
+
+    if tpm >= 0 then
+      local key = KEYS[k + 2]
+      local used, newest = tpmLoad(key, nowSec, nil)
+      if used >= tpm and not fail then
+        fail = {i, 'tpm', tpm, used, 0, tpmRetryMs(key, used, tpm, now, nowSec)}
+      end
+      if tokLimit < 0 or tpm - used < tokRemaining then
+        tokLimit, tokRemaining, tokNewest = tpm, tpm - used, newest or -1
+      end
+    end
+
+    if par >= 0 then
+      local key = KEYS[k + 3]
+      local count = redis.call('ZCARD', key)
+      if count >= par then
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now))
+        count = redis.call('ZCARD', key)
+      end
+      if count >= par and not fail then fail = {i, 'parallel', par, count, 1, 1000} end
+    end
+
+    if maxBudget >= 0 or maxTokens >= 0 then
+      local key = KEYS[k + 4]
+      local v = redis.call('HMGET', key, 'spend', 'spend_tokens', 'reserved', 'reserved_tokens', 'e', 'x')
+      local spend, spendTokens, refreshedAt = tonumber(v[1]), tonumber(v[2]), tonumber(v[6])
+      if not spend or not spendTokens then
+        -- Seed only what is absent: the shared counter wins over a replica's (possibly stale) database value.
+        spend, spendTokens = spend or tonumber(seedSpend), spendTokens or tonumber(seedTokens)
+        redis.call('HSET', key, 'spend', int(spend), 'spend_tokens', int(spendTokens), 'x', int(now))
+        redis.call('PEXPIRE', key, int(idleTtl))
+        refreshedAt = now
+      end
+      local reserved, reservedTokens, earliest = tonumber(v[3]) or 0, tonumber(v[4]) or 0, tonumber(v[5])
+      local function over()
+        if maxBudget >= 0 and spend + reserved + cost > maxBudget then return 'budget' end
+        if maxTokens >= 0 and spendTokens + reservedTokens + tokens > maxTokens then return 'budget_tokens' end
+        return nil
+      end
+      if not fail then
+        local kind = over()
+        if kind and earliest and earliest <= now then
+          reserved, reservedTokens, earliest = sweepReservations(key, now)
+          kind = over()
+        end
+        if kind == 'budget' then
+          fail = {i, 'budget', maxBudget, spend + reserved, cost, -1}
+        elseif kind == 'budget_tokens' then
+          fail = {i, 'budget_tokens', maxTokens, spendTokens + reservedTokens, tokens, -1}
+        end
+      end
+      budgets[i] = {reserved, reservedTokens, earliest, refreshedAt}
+    end
+  end
+
+  local reply = {fail and 0 or 1}
+  if fail and reqKey and reqCount > 0 then
+    reqNewest = tonumber(redis.call('ZRANGE', reqKey, -1, -1, 'WITHSCORES')[2])
+  end
+  for _, x in ipairs({reqLimit, reqRemaining, reqNewest, tokLimit, tokRemaining, tokNewest}) do reply[#reply + 1] = x end
+  if fail then
+    reply[#reply + 1] = fail[1]
+    reply[#reply + 1] = fail[2]
+    reply[#reply + 1] = int(fail[3])
+    reply[#reply + 1] = int(fail[4])
+    reply[#reply + 1] = int(fail[5])
+    reply[#reply + 1] = fail[6]
+    return reply, nextA, nextK
+  end
+
+  local expiresAt = int(now + inFlightTtl)
+  for i = 0, n - 1 do
+    local k = k0 + i * 4
+    local limit = limits[i]
+    if limit[1] >= 0 then
+      redis.call('ZADD', KEYS[k + 1], int(now), ticket)
+      redis.call('PEXPIRE', KEYS[k + 1], int(WINDOW))
+    end
+    if limit[2] >= 0 then
+      redis.call('ZADD', KEYS[k + 3], expiresAt, ticket)
+      redis.call('PEXPIRE', KEYS[k + 3], int(inFlightTtl))
+    end
+    if limit[3] then
+      local key = KEYS[k + 4]
+      local b = budgets[i]
+      if cost > 0 or tokens > 0 then
+        local earliest = b[3]
+        if not earliest or now + inFlightTtl < earliest then earliest = now + inFlightTtl end
+        redis.call('HSET', key, 'reserved', int(b[1] + cost), 'reserved_tokens', int(b[2] + tokens), 'e', int(earliest),
+          'r:' .. ticket, ARGV[a + 2] .. '|' .. ARGV[a + 3] .. '|' .. expiresAt)
+      end
+      -- The idle TTL is refreshed at most every tenth of it, not on every request.
+      if stale(b[4], now, idleTtl / 10) then
+        redis.call('HSET', key, 'x', int(now))
+        redis.call('PEXPIRE', key, int(idleTtl))
+      end
+    end
+  end
+  return reply, nextA, nextK
+end
+
+local a, k = 4, 0
+for _ = 1, settleCount do a, k = settleOne(a, k) end
+local replies = {}
+while a <= #ARGV do
+  local reply
+  reply, a, k = admitOne(a, k)
+  replies[#replies + 1] = reply
+end
+return replies
 `;
 
 /**

@@ -1,6 +1,7 @@
 /**
  * What only the Valkey store does: several replicas (separate clients) sharing one redis-server, slots of a
- * crashed replica expiring, one round trip per admit and one per turn's settles, and its key layout.
+ * crashed replica expiring, one script call per event-loop turn for all its admits and settles, and its key
+ * layout.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'iovalkey';
@@ -204,7 +205,49 @@ describe('ValkeyLimitStore on the wire', () => {
     expect((await admitOne(store, [raised], T0 + 4)).admitted).toBe(false);
   });
 
-  it("sends a settle before the tick ends, so another replica's next admit finds the slot free", async () => {
+  it('admits the calls of one turn in one script call, in order, exactly as one by one', async () => {
+    // GIVEN a key with rpm 5 and a budget for 4 calls of 1 USD each
+    const store = replica({ keyPrefix: newPrefix() });
+    const rpmScope: LimitScope = { id: 'key:burst', rpm: 5 };
+    const budgetScope: LimitScope = { id: 'team:burst', maxBudget: 4 };
+
+    // WHEN 8 calls are admitted in the same turn
+    const before = await evalshaCalls();
+    const decisions = await Promise.all(Array.from({ length: 8 }, (_unused, index) => admitOne(store, [rpmScope, budgetScope], T0 + index, 1)));
+    const calls = (await evalshaCalls()) - before;
+
+    // THEN one call decided them all, in the order they were issued: the first 4 fit the budget, the rest
+    // do not (the budget is checked before the RPM log fills up), and each rejection names its scope
+    expect(calls).toBe(1);
+    expect(decisions.map((decision) => decision.admitted)).toEqual([true, true, true, true, false, false, false, false]);
+    for (const decision of decisions.slice(4)) {
+      if (decision.admitted) throw new Error('expected a rejection');
+      expect(decision.scope).toBe('team:burst');
+      expect(decision.kind).toBe('budget');
+    }
+    expect((await store.usage(rpmScope, T0 + 10)).requests).toBe(4);
+    expect((await store.usage(budgetScope, T0 + 10)).reservedCost).toBeCloseTo(4, 9);
+  });
+
+  it('sends a settle ahead of the admits of the same turn, in the same call', async () => {
+    // GIVEN a key with one parallel slot, held
+    const store = replica({ keyPrefix: newPrefix() });
+    const scope: LimitScope = { id: 'key:turn', maxParallel: 1 };
+    const held = await admitOne(store, [scope], T0);
+    if (!held.admitted) throw new Error('expected the slot to be free');
+
+    // WHEN the call ends and the next call is admitted in the same turn
+    const before = await evalshaCalls();
+    const settled = store.settle(held.ticket, { cost: 0, tokens: 1 }, T0 + 1);
+    const next = await admitOne(store, [scope], T0 + 1);
+    await settled;
+
+    // THEN one call carried both, and the slot was free for the next call
+    expect((await evalshaCalls()) - before).toBe(1);
+    expect(next.admitted).toBe(true);
+  });
+
+  it("sends a settle within the turn, so another replica's next admit finds the slot free", async () => {
     // GIVEN two replicas and a key with one parallel slot, held by a call on the first
     const keyPrefix = newPrefix();
     const first = replica({ keyPrefix });
@@ -214,11 +257,11 @@ describe('ValkeyLimitStore on the wire', () => {
       const held = await admitOne(first, [scope], T0 + round);
       if (!held.admitted) throw new Error(`round ${round}: expected the slot to be free`);
 
-      // WHEN the call ends (its settle not awaited, as on the request path) and, once the ticks queued
-      // meanwhile have run (as before the next I/O callback, which brings the next request), the next
-      // request is admitted on the other replica
+      // WHEN the call ends (its settle not awaited, as on the request path) and, once the turn's I/O
+      // callbacks are done (the next request needs another I/O callback to arrive), the next request is
+      // admitted on the other replica
       void first.settle(held.ticket, { cost: 0, tokens: 1 }, T0 + round);
-      await new Promise((resolve) => process.nextTick(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
 
       // THEN the slot is already free
       const next = await admitOne(second, [scope], T0 + round);

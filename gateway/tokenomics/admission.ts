@@ -68,6 +68,7 @@ function promptUpperBound(request: AdmissionRequest): number {
 type KeyPrincipalRecord = Extract<Principal, { kind: 'virtual_key' }>['key'];
 
 const MAX_MODELS_PER_KEY = 64;
+const NO_SCOPES: readonly LimitScope[] = Object.freeze([]);
 
 export class Admission {
   private readonly defaultMaxOutputTokens: number;
@@ -79,11 +80,8 @@ export class Admission {
 
   /** Admits the call or throws the limit error (429, or 400 `budget_exceeded`); `undefined` when nothing limits it. */
   async admit(principal: Principal | null, request: AdmissionRequest, requestId: string): Promise<Admitted | undefined> {
-    const scopes: LimitScope[] = [];
-    if (principal?.kind === 'virtual_key') {
-      const key = principal.key;
-      for (const scope of this.scopesOf(key, request.model)) scopes.push(scope);
-    }
+    // The cached list itself when only the key's scopes apply: the limit store keeps its work per list.
+    let scopes: readonly LimitScope[] = principal?.kind === 'virtual_key' ? this.scopesOf(principal.key, request.model) : NO_SCOPES;
     if (request.user && this.options.endUsers) {
       const endUser = await this.options.endUsers.find(request.user);
       if (endUser?.blocked) {
@@ -91,7 +89,7 @@ export class Admission {
       }
       if (endUser) {
         const endUserScope = limitScopeFromRecord(`end_user:${endUser.id}`, endUser);
-        if (hasLimits(endUserScope)) scopes.push(endUserScope);
+        if (hasLimits(endUserScope)) scopes = [...scopes, endUserScope];
       }
     }
     if (scopes.length === 0) return undefined;

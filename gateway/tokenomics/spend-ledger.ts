@@ -29,8 +29,9 @@ export interface SpendRecord {
   readonly total_tokens: number;
   readonly spend: number;
   readonly status: 'success' | 'failure';
-  readonly start_time: string;
-  readonly end_time: string;
+  /** When the call started and ended, in ms since the epoch (the database converts: no date formatting per call). */
+  readonly start_ms: number;
+  readonly end_ms: number;
 }
 
 export interface SpendLedgerOptions {
@@ -86,12 +87,15 @@ WITH input AS (
   SELECT x.request_id, x.call_type, x.token_hash, x.key_alias, x.user_id, x.team_id, x.end_user, x.model_group,
          x.deployment_id, x.model, x.provider, x.api_base,
          ARRAY(SELECT jsonb_array_elements_text(COALESCE(x.tags, '[]'::jsonb))) AS tags,
-         x.prompt_tokens, x.completion_tokens, x.cached_tokens, x.total_tokens, x.spend, x.status, x.start_time, x.end_time
+         x.prompt_tokens, x.completion_tokens, x.cached_tokens, x.total_tokens, x.spend, x.status,
+         -- Spool files of earlier versions carry ISO timestamps instead of epoch ms.
+         COALESCE(x.start_time, to_timestamp(x.start_ms / 1000.0)) AS start_time,
+         COALESCE(x.end_time, to_timestamp(x.end_ms / 1000.0)) AS end_time
   FROM jsonb_to_recordset($1::jsonb) AS x(
     request_id text, call_type text, token_hash text, key_alias text, user_id text, team_id text, end_user text,
     model_group text, deployment_id text, model text, provider text, api_base text, tags jsonb, prompt_tokens bigint,
     completion_tokens bigint, cached_tokens bigint, total_tokens bigint, spend numeric, status text,
-    start_time timestamptz, end_time timestamptz)
+    start_ms double precision, end_ms double precision, start_time timestamptz, end_time timestamptz)
 ),
 inserted AS (
   INSERT INTO spend_logs (request_id, call_type, token_hash, key_alias, user_id, team_id, end_user, model_group,

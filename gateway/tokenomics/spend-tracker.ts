@@ -19,8 +19,10 @@ export interface CompletedCall {
   /** The request's `user` field: the end user (customer). */
   readonly endUser: string | undefined;
   readonly tags: readonly string[];
-  readonly startedAt: Date;
-  readonly endedAt: Date;
+  /** Epoch ms. */
+  readonly startedAtMs: number;
+  /** Epoch ms. */
+  readonly endedAtMs: number;
   readonly status: SpendRecord['status'];
 }
 
@@ -59,8 +61,8 @@ export class SpendTracker {
       total_tokens: usage?.total_tokens ?? 0,
       spend: cost,
       status: call.status,
-      start_time: call.startedAt.toISOString(),
-      end_time: call.endedAt.toISOString(),
+      start_ms: call.startedAtMs,
+      end_ms: call.endedAtMs,
     });
     return cost;
   }

@@ -73,7 +73,7 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
   call: (body: Body, options: CallOptions) => Promise<CallResult<Response, Chunk>>,
 ): Promise<Response | undefined> {
   const { spend, logger, admission } = services;
-  const startedAt = new Date();
+  const startedAtMs = Date.now();
   const model = resolveModelForPrincipal(request.principal, body.model);
   const callBody = model === body.model ? body : { ...body, model };
   const raw = reply.raw;
@@ -107,8 +107,8 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
       usage: usage as CompletionUsage | undefined,
       endUser: body.user ?? undefined,
       tags: tagsOf(body.metadata),
-      startedAt,
-      endedAt: new Date(),
+      startedAtMs,
+      endedAtMs: Date.now(),
       status,
     });
     if (admitted) {

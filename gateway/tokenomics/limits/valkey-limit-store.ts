@@ -100,13 +100,24 @@ interface PendingSettle {
   reject(error: unknown): void;
 }
 
+/** The admit-call part of a list of scopes (those with limits), and its tickets' settle-call part. */
+interface ScopeListWire {
+  /** 4 per limited scope. */
+  readonly keys: readonly string[];
+  /** 1 per limited scope. */
+  readonly args: readonly string[];
+  readonly scopeIds: readonly string[];
+  /** 3 per scope that needs settling. */
+  readonly settleKeys: readonly string[];
+  readonly settleArgs: readonly string[];
+}
+
 interface PendingAdmit {
   readonly ticket: ValkeyTicket;
   readonly nowMs: number;
   readonly cost: string;
   readonly tokens: string;
-  readonly wires: readonly ScopeWire[];
-  readonly scopeIds: readonly string[];
+  readonly list: ScopeListWire;
   resolve(decision: AdmitDecision): void;
   reject(error: unknown): void;
 }
@@ -139,6 +150,7 @@ export class ValkeyLimitStore implements LimitStore {
   private pendingSettles: PendingSettle[] = [];
   private pendingAdmits: PendingAdmit[] = [];
   private readonly wires = new WeakMap<LimitScope, ScopeWire | null>();
+  private readonly listWires = new WeakMap<readonly LimitScope[], ScopeListWire>();
   private flushQueued = false;
   private readonly flushNow = (): void => this.flush();
   private readonly callsInFlight = new Set<Promise<unknown>>();
@@ -190,30 +202,16 @@ export class ValkeyLimitStore implements LimitStore {
     }
     const nowMs = Math.floor(request.nowMs);
     const ticketId = `${this.instanceId}.${this.nextTicket++}`;
-    const wires: ScopeWire[] = [];
-    const scopeIds: string[] = [];
-    const settleKeys: string[] = [];
-    const settleArgs: string[] = [];
-    for (const scope of request.scopes) {
-      const wire = this.wireOf(scope);
-      if (wire === undefined) continue;
-      wires.push(wire);
-      scopeIds.push(scope.id);
-      if (wire.settleArg !== undefined) {
-        settleKeys.push(wire.keys[1] as string, wire.keys[2] as string, wire.keys[3] as string);
-        settleArgs.push(wire.settleArg);
-      }
-    }
-    const ticket = new ValkeyTicket(request.requestId, request.worstCaseCost, request.worstCaseTokens, ticketId, settleKeys, settleArgs);
-    if (wires.length === 0) return Promise.resolve({ admitted: true, ticket, headers: {} });
+    const list = this.listWireOf(request.scopes);
+    const ticket = new ValkeyTicket(request.requestId, request.worstCaseCost, request.worstCaseTokens, ticketId, list.settleKeys, list.settleArgs);
+    if (list.scopeIds.length === 0) return Promise.resolve({ admitted: true, ticket, headers: {} });
     return new Promise<AdmitDecision>((resolve, reject) => {
       this.pendingAdmits.push({
         ticket,
         nowMs,
         cost: String(usdToNano(request.worstCaseCost)),
         tokens: String(Math.ceil(request.worstCaseTokens)),
-        wires,
-        scopeIds,
+        list,
         resolve,
         reject,
       });
@@ -265,12 +263,10 @@ export class ValkeyLimitStore implements LimitStore {
       args.push(String(Math.floor(nowMs)), ticket.id, String(usdToNano(actual.cost)), String(Math.ceil(actual.tokens)), String(ticket.scopeArgs.length));
       for (const arg of ticket.scopeArgs) args.push(arg);
     }
-    for (const { ticket, nowMs, cost, tokens, wires } of admits) {
-      args.push(String(nowMs), ticket.id, cost, tokens, String(wires.length));
-      for (const wire of wires) {
-        for (const key of wire.keys) keys.push(key);
-        args.push(wire.arg);
-      }
+    for (const { ticket, nowMs, cost, tokens, list } of admits) {
+      args.push(String(nowMs), ticket.id, cost, tokens, String(list.scopeIds.length));
+      for (const key of list.keys) keys.push(key);
+      for (const arg of list.args) args.push(arg);
     }
     const sent = this.commands.switchyardLimitBatch(String(keys.length), keys, args);
     this.callsInFlight.add(sent);
@@ -310,7 +306,7 @@ export class ValkeyLimitStore implements LimitStore {
       requested: Number(reply[11]),
       retryMs: Number(reply[12]),
     };
-    return rejectedDecision(entry.scopeIds[Number(reply[7])] ?? '', failure, figures, entry.nowMs);
+    return rejectedDecision(entry.list.scopeIds[Number(reply[7])] ?? '', failure, figures, entry.nowMs);
   }
 
   release(ticket: LimitTicket, nowMs: number): Promise<void> {
@@ -356,6 +352,34 @@ export class ValkeyLimitStore implements LimitStore {
     } catch {
       this.client.disconnect();
     }
+  }
+
+  /**
+   * The wire form of a whole scope list, kept per list object: admission hands out the same list for the
+   * same cached key and model, so a request adds only its own figures to the call.
+   */
+  private listWireOf(scopes: readonly LimitScope[]): ScopeListWire {
+    const cached = this.listWires.get(scopes);
+    if (cached !== undefined) return cached;
+    const keys: string[] = [];
+    const args: string[] = [];
+    const scopeIds: string[] = [];
+    const settleKeys: string[] = [];
+    const settleArgs: string[] = [];
+    for (const scope of scopes) {
+      const wire = this.wireOf(scope);
+      if (wire === undefined) continue;
+      for (const key of wire.keys) keys.push(key);
+      args.push(wire.arg);
+      scopeIds.push(scope.id);
+      if (wire.settleArg !== undefined) {
+        settleKeys.push(wire.keys[1] as string, wire.keys[2] as string, wire.keys[3] as string);
+        settleArgs.push(wire.settleArg);
+      }
+    }
+    const list = { keys, args, scopeIds, settleKeys, settleArgs };
+    this.listWires.set(scopes, list);
+    return list;
   }
 
   /**

@@ -2,7 +2,7 @@
  * Spend tracking end to end on an embedded Postgres: calls through the gateway with virtual keys, batched
  * writes, owners' totals and daily aggregates, idempotent replays, and no loss while the database is away.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,7 +119,7 @@ describe('the ledger', () => {
       request_id: 'replayed-1', call_type: 'chat', token_hash: null, key_alias: null, user_id: null, team_id: null,
       end_user: 'replay-customer', model_group: 'priced', deployment_id: null, model: 'llama', provider: 'hosted_vllm', api_base: null,
       tags: [], prompt_tokens: 1, completion_tokens: 1, cached_tokens: 0, total_tokens: 2, spend: 0.5, status: 'success',
-      start_time: new Date().toISOString(), end_time: new Date().toISOString(),
+      start_ms: Date.now(), end_ms: Date.now(),
     };
     ledger.record(record);
     await ledger.flush();
@@ -149,7 +149,7 @@ describe('the ledger', () => {
       request_id: 'spooled-1', call_type: 'chat', token_hash: null, key_alias: null, user_id: null, team_id: null,
       end_user: 'spool-customer', model_group: 'priced', deployment_id: null, model: null, provider: null, api_base: null,
       tags: [], prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, total_tokens: 0, spend: 0.25, status: 'success',
-      start_time: new Date().toISOString(), end_time: new Date().toISOString(),
+      start_ms: Date.now(), end_ms: Date.now(),
     });
     await away.stop();
     const next = new SpendLedger({ database: async () => database, spoolFile });
@@ -157,6 +157,38 @@ describe('the ledger', () => {
     await next.flush();
     const { rows } = await database.query<{ spend: number }>(`SELECT spend FROM end_users WHERE user_id = 'spool-customer'`);
     expect(rows[0]?.spend).toBe(0.25);
+  });
+  it('stores the call times it was given, and replays spool files of earlier versions (ISO timestamps)', async () => {
+    const startMs = Date.UTC(2026, 10, 2, 8, 30, 15, 250);
+    const timed = new SpendLedger({ database: async () => database });
+    timed.record({
+      request_id: 'timed-1', call_type: 'chat', token_hash: null, key_alias: null, user_id: null, team_id: null,
+      end_user: null, model_group: 'priced', deployment_id: null, model: null, provider: null, api_base: null,
+      tags: [], prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, total_tokens: 0, spend: 0, status: 'success',
+      start_ms: startMs, end_ms: startMs + 1500,
+    });
+    await timed.flush();
+    const spoolFile = join(scratch, 'legacy-spool.json');
+    writeFileSync(
+      spoolFile,
+      JSON.stringify([
+        {
+          request_id: 'legacy-1', call_type: 'chat', token_hash: null, key_alias: null, user_id: null, team_id: null,
+          end_user: null, model_group: 'priced', deployment_id: null, model: null, provider: null, api_base: null,
+          tags: [], prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, total_tokens: 0, spend: 0, status: 'success',
+          start_time: '2026-11-02T08:30:15.250Z', end_time: '2026-11-02T08:30:16.750Z',
+        },
+      ]),
+    );
+    const replay = new SpendLedger({ database: async () => database, spoolFile });
+    await replay.flush();
+    const { rows } = await database.query<{ request_id: string; start_time: Date | string; end_time: Date | string }>(
+      `SELECT request_id, start_time, end_time FROM spend_logs WHERE request_id IN ('timed-1', 'legacy-1') ORDER BY request_id`,
+    );
+    expect(rows.map((row) => [row.request_id, new Date(row.start_time).getTime(), new Date(row.end_time).getTime()])).toEqual([
+      ['legacy-1', startMs, startMs + 1500],
+      ['timed-1', startMs, startMs + 1500],
+    ]);
   });
 });
 

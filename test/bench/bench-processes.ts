@@ -244,6 +244,22 @@ export function clockTicksPerSecond(): number {
   }
 }
 
+/** Busy and total clock ticks of one core so far, from /proc/stat (undefined where it is missing). */
+export function readCoreTicks(core: number): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((entry) => entry.startsWith(`cpu${core} `));
+    if (line === undefined) return undefined;
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = ticks.reduce((sum, value) => sum + value, 0);
+    // idle and iowait are the 4th and 5th figures.
+    return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
+
 /** User and system (kernel) CPU seconds of a process, from /proc (undefined where /proc is missing). */
 export function readCpuTimes(pid: number, ticksPerSecond: number): { user: number; system: number } | undefined {
   try {

@@ -1,11 +1,14 @@
 /**
- * Tokenomics benchmark (`npm run bench:tokenomics [-- --quick] [-- --profile]`). Never a test: it reports.
- * `--profile` runs the full gateway under `node --cpu-prof` and prints where its CPU time goes.
+ * Tokenomics benchmark (`npm run bench:tokenomics [-- --quick] [-- --profile] [-- --connections N]`). Never a test: it reports.
+ * `--profile` runs both gateways under `node --cpu-prof` and prints where the full path's CPU time goes
+ * and what it adds per request over the bare path. `--connections N` saturates at N connections only.
  *
  * The full request path — virtual key, rate limits, budget and batched spend logging, with a real
  * Postgres and a real Valkey/Redis — against the bare path (`--no-database`, master key) and the mock
  * upstream called directly, all measured in the same run with the same non-streaming load: 1 connection
- * (latency, interleaved rounds) and 64 connections (throughput, gateway CPU per request). Pinned like
+ * (latency, interleaved rounds) and 64 and 256 connections (throughput and gateway CPU per request, taken
+ * from each target's fastest run: the full path waits for Valkey on every request, so it needs more
+ * requests in flight to keep its core busy). Pinned like
  * `gateway-bench.ts`: load generator and upstream on core 0, both gateways on core 1 (only one is loaded
  * at a time). Postgres and Valkey (when this bench starts them) are pinned to core 2 when there is one,
  * else to core 0 with the load, so that the gateway's core serves the gateway only.
@@ -39,6 +42,7 @@ import {
   pinDescendants,
   pinThisProcess,
   planCpus,
+  readCoreTicks,
   readCpuTimes,
   spawnNode,
   stopChild,
@@ -72,7 +76,11 @@ interface Settings {
   readonly warmupSeconds: number;
   readonly rounds: number;
   readonly latencySecondsPerRound: number;
-  readonly saturationConnections: number;
+  /**
+   * Connection counts of the saturation runs. The full path waits for Valkey on every request, so it
+   * needs more requests in flight than the bare path to keep its core busy; each target runs at each.
+   */
+  readonly saturationConnections: readonly number[];
   readonly saturationSeconds: number;
   /** Sequential requests of the spend-log and database-round-trip check. */
   readonly exactRequests: number;
@@ -83,7 +91,7 @@ const FULL: Settings = {
   warmupSeconds: 2,
   rounds: 3,
   latencySecondsPerRound: 1.5,
-  saturationConnections: 64,
+  saturationConnections: [64, 256],
   saturationSeconds: 5,
   exactRequests: 5000,
   budgetMs: 150_000,
@@ -102,20 +110,26 @@ interface Target {
   readonly process: BenchChild;
 }
 
+interface SaturationRun {
+  readonly connections: number;
+  readonly load: LoadResult;
+  readonly cpuMicrosPerRequest?: number;
+  /** The part of it spent in the kernel (system calls: sockets, epoll). */
+  readonly systemMicrosPerRequest?: number;
+  /** How busy the other core (load generator, upstream, and here Valkey and Postgres) was meanwhile. */
+  readonly loadCoreBusy?: number;
+  readonly coreUtilization?: number;
+  /** Full path only: Valkey script calls per request (admits and settles of one event-loop turn share one). */
+  readonly valkeyCallsPerRequest?: number;
+}
+
 interface Measured {
   latencyMs: number[];
   latencyErrors: number;
-  saturation?: LoadResult;
-  cpuMicrosPerRequest?: number;
-  /** The part of it spent in the kernel (system calls: sockets, epoll). */
-  systemMicrosPerRequest?: number;
-  coreUtilization?: number;
+  saturations: SaturationRun[];
 }
 
-interface TargetReport {
-  readonly label: string;
-  readonly oneConnection: { readonly latency: LatencySummary; readonly errors: number };
-  readonly saturation: {
+interface SaturationReport {
     readonly connections: number;
     readonly requestsPerSecond: number;
     readonly latency: LatencySummary;
@@ -124,8 +138,18 @@ interface TargetReport {
     readonly timeouts: number;
     readonly cpuMicrosPerRequest: number | null;
     readonly systemMicrosPerRequest: number | null;
+    readonly loadCoreBusy: number | null;
     readonly coreUtilization: number | null;
-  };
+    readonly valkeyCallsPerRequest: number | null;
+}
+
+interface TargetReport {
+  readonly label: string;
+  readonly oneConnection: { readonly latency: LatencySummary; readonly errors: number };
+  /** Every saturation run, in the order of `saturationConnections`. */
+  readonly saturationRuns: readonly SaturationReport[];
+  /** The run with the highest throughput: the target's saturation throughput and its CPU per request. */
+  readonly saturation: SaturationReport;
 }
 
 interface Check {
@@ -242,22 +266,35 @@ async function databaseCounters(database: pg.Client): Promise<{ xactCommit: numb
   return { xactCommit: Number(stats.rows[0]?.xact_commit ?? Number.NaN), spendRows: Number(rows.rows[0]?.count ?? Number.NaN) };
 }
 
-function report(target: Target, measured: Measured, settings: Settings): TargetReport {
-  const saturation = measured.saturation;
+function saturationReport(run: SaturationRun | undefined): SaturationReport {
+  return {
+    connections: run?.connections ?? 0,
+    requestsPerSecond: run?.load.requestsPerSecond ?? Number.NaN,
+    latency: summarizeLatencies(run?.load.latenciesMs ?? []),
+    non2xx: run?.load.non2xx ?? 0,
+    errors: run?.load.errors ?? 0,
+    timeouts: run?.load.timeouts ?? 0,
+    cpuMicrosPerRequest: run?.cpuMicrosPerRequest ?? null,
+    systemMicrosPerRequest: run?.systemMicrosPerRequest ?? null,
+    loadCoreBusy: run?.loadCoreBusy ?? null,
+    coreUtilization: run?.coreUtilization ?? null,
+    valkeyCallsPerRequest: run?.valkeyCallsPerRequest ?? null,
+  };
+}
+
+/** The run with the highest throughput. */
+function bestRun(runs: readonly SaturationRun[]): SaturationRun | undefined {
+  let best: SaturationRun | undefined;
+  for (const run of runs) if (best === undefined || run.load.requestsPerSecond > best.load.requestsPerSecond) best = run;
+  return best;
+}
+
+function report(target: Target, measured: Measured): TargetReport {
   return {
     label: target.label,
     oneConnection: { latency: summarizeLatencies(measured.latencyMs), errors: measured.latencyErrors },
-    saturation: {
-      connections: settings.saturationConnections,
-      requestsPerSecond: saturation?.requestsPerSecond ?? Number.NaN,
-      latency: summarizeLatencies(saturation?.latenciesMs ?? []),
-      non2xx: saturation?.non2xx ?? 0,
-      errors: saturation?.errors ?? 0,
-      timeouts: saturation?.timeouts ?? 0,
-      cpuMicrosPerRequest: measured.cpuMicrosPerRequest ?? null,
-      systemMicrosPerRequest: measured.systemMicrosPerRequest ?? null,
-      coreUtilization: measured.coreUtilization ?? null,
-    },
+    saturationRuns: measured.saturations.map(saturationReport),
+    saturation: saturationReport(bestRun(measured.saturations)),
   };
 }
 
@@ -275,8 +312,13 @@ function cleanup(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } } });
-  const settings = values.quick === true ? QUICK : FULL;
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, connections: { type: 'string' } },
+  });
+  const connections = values.connections === undefined ? undefined : Number(values.connections);
+  if (connections !== undefined && !(Number.isInteger(connections) && connections > 0)) throw new Error(`--connections must be a positive integer, got ${values.connections}`);
+  const base = values.quick === true ? QUICK : FULL;
+  const settings: Settings = connections === undefined ? base : { ...base, saturationConnections: [connections] };
   const profile = values.profile === true;
   const runStartedAt = performance.now();
 
@@ -346,7 +388,7 @@ async function main(): Promise<void> {
   /** 2xx answers of the full gateway counted by the load generator (informational; see the exact check). */
   let fullOk = 1;
 
-  const measured = new Map<TargetName, Measured>(targets.map((target) => [target.name, { latencyMs: [], latencyErrors: 0 }]));
+  const measured = new Map<TargetName, Measured>(targets.map((target) => [target.name, { latencyMs: [], latencyErrors: 0, saturations: [] }]));
   const measurementsOf = (target: Target): Measured => {
     const entry = measured.get(target.name);
     if (entry === undefined) throw new Error(`no measurements for ${target.name}`);
@@ -359,7 +401,7 @@ async function main(): Promise<void> {
   };
 
   log('warming up…');
-  for (const target of targets) await load(target, settings.saturationConnections, settings.warmupSeconds);
+  for (const target of targets) await load(target, Math.max(...settings.saturationConnections), settings.warmupSeconds);
 
   for (let round = 0; round < settings.rounds; round += 1) {
     log(`round ${round + 1}/${settings.rounds}: 1-connection latency…`);
@@ -372,28 +414,34 @@ async function main(): Promise<void> {
     }
   }
 
-  /** Valkey script calls per full-path request during its saturation run (admits and settles are batched per event-loop turn). */
-  let valkeyCallsPerRequest = Number.NaN;
   const valkey = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await valkey.connect();
   for (const target of targets) {
-    log(`saturating ${target.label} with ${settings.saturationConnections} connections…`);
-    const entry = measurementsOf(target);
-    const scriptCallsBefore = target.name === 'full' ? await scriptCalls(valkey) : 0;
-    const cpuBefore = readCpuTimes(target.process.pid, ticksPerSecond);
-    const loadStartedAt = performance.now();
-    entry.saturation = await load(target, settings.saturationConnections, settings.saturationSeconds);
-    const elapsedSeconds = (performance.now() - loadStartedAt) / 1000;
-    const cpuAfter = readCpuTimes(target.process.pid, ticksPerSecond);
-    const answered = entry.saturation.ok + entry.saturation.non2xx;
-    if (cpuBefore !== undefined && cpuAfter !== undefined && answered > 0) {
-      const user = cpuAfter.user - cpuBefore.user;
-      const system = cpuAfter.system - cpuBefore.system;
-      entry.cpuMicrosPerRequest = ((user + system) * 1e6) / answered;
-      entry.systemMicrosPerRequest = (system * 1e6) / answered;
-      entry.coreUtilization = (user + system) / elapsedSeconds;
+    for (const connections of settings.saturationConnections) {
+      log(`saturating ${target.label} with ${connections} connections…`);
+      const scriptCallsBefore = target.name === 'full' ? await scriptCalls(valkey) : 0;
+      const cpuBefore = readCpuTimes(target.process.pid, ticksPerSecond);
+      const loadCoreBefore = plan.pinned ? readCoreTicks(plan.loadCore) : undefined;
+      const loadStartedAt = performance.now();
+      const result = await load(target, connections, settings.saturationSeconds);
+      const elapsedSeconds = (performance.now() - loadStartedAt) / 1000;
+      const cpuAfter = readCpuTimes(target.process.pid, ticksPerSecond);
+      const loadCoreAfter = plan.pinned ? readCoreTicks(plan.loadCore) : undefined;
+      const answered = result.ok + result.non2xx;
+      const run: { -readonly [Field in keyof SaturationRun]: SaturationRun[Field] } = { connections, load: result };
+      if (loadCoreBefore !== undefined && loadCoreAfter !== undefined && loadCoreAfter.total > loadCoreBefore.total) {
+        run.loadCoreBusy = (loadCoreAfter.busy - loadCoreBefore.busy) / (loadCoreAfter.total - loadCoreBefore.total);
+      }
+      if (cpuBefore !== undefined && cpuAfter !== undefined && answered > 0) {
+        const user = cpuAfter.user - cpuBefore.user;
+        const system = cpuAfter.system - cpuBefore.system;
+        run.cpuMicrosPerRequest = ((user + system) * 1e6) / answered;
+        run.systemMicrosPerRequest = (system * 1e6) / answered;
+        run.coreUtilization = (user + system) / elapsedSeconds;
+      }
+      if (target.name === 'full' && answered > 0) run.valkeyCallsPerRequest = ((await scriptCalls(valkey)) - scriptCallsBefore) / answered;
+      measurementsOf(target).saturations.push(run);
     }
-    if (target.name === 'full' && answered > 0) valkeyCallsPerRequest = ((await scriptCalls(valkey)) - scriptCallsBefore) / answered;
   }
   await valkey.quit();
 
@@ -452,8 +500,9 @@ async function main(): Promise<void> {
       log();
       for (const line of formatProfileSummary(fullSummary)) log(line);
     }
-    const bareRate = measurementsOf(targets[1] as Target).saturation?.requestsPerSecond;
-    const fullRate = measurementsOf(targets[2] as Target).saturation?.requestsPerSecond;
+    // The busiest window lies in a target's fastest saturation run.
+    const bareRate = bestRun(measurementsOf(targets[1] as Target).saturations)?.load.requestsPerSecond;
+    const fullRate = bestRun(measurementsOf(targets[2] as Target).saturations)?.load.requestsPerSecond;
     if (fullSummary !== undefined && bareSummary !== undefined && bareRate !== undefined && fullRate !== undefined) {
       log();
       // The busiest window of each profile is a stretch of its saturation run: requests = rate × window.
@@ -470,7 +519,7 @@ async function main(): Promise<void> {
   }
 
 
-  const reports = Object.fromEntries(targets.map((target) => [target.name, report(target, measurementsOf(target), settings)])) as Record<TargetName, TargetReport>;
+  const reports = Object.fromEntries(targets.map((target) => [target.name, report(target, measurementsOf(target))])) as Record<TargetName, TargetReport>;
   const { direct, bare: bareReport, full: fullReport } = reports;
   const addedP50Us = (target: TargetReport, over: TargetReport): number => (target.oneConnection.latency.p50Ms - over.oneConnection.latency.p50Ms) * 1000;
   const addedP99Us = (target: TargetReport, over: TargetReport): number => (target.oneConnection.latency.p99Ms - over.oneConnection.latency.p99Ms) * 1000;
@@ -497,14 +546,21 @@ async function main(): Promise<void> {
       `  ${target.label.padEnd(16)} ${pad(fixed(latency.p50Ms, 3), 8)} ${pad(fixed(latency.p90Ms, 3), 8)} ${pad(fixed(latency.p99Ms, 3), 8)} ${pad(String(latency.count), 8)} ${pad(String(target.oneConnection.errors), 7)}`,
     );
   }
-  log(`non-streaming, ${settings.saturationConnections} connections (saturation):`);
-  log(`  ${'target'.padEnd(16)} ${pad('req/s', 8)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CPU µs/req', 11)} ${pad('of it sys', 10)} ${pad('cores', 6)} ${pad('non2xx', 7)} ${pad('errors', 7)}`);
+  log('non-streaming, saturation (each target at each connection count; * marks its fastest run, which the ratios and bars use):');
+  log(
+    `  ${'target'.padEnd(16)} ${pad('conns', 6)} ${pad('req/s', 8)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CPU µs/req', 11)} ${pad('of it sys', 10)} ` +
+      `${pad('cores', 6)} ${pad('load core', 10)} ${pad('Valkey/req', 11)} ${pad('non2xx', 7)} ${pad('errors', 7)}`,
+  );
   for (const target of [direct, bareReport, fullReport]) {
-    const saturation = target.saturation;
-    log(
-      `  ${target.label.padEnd(16)} ${pad(fixed(saturation.requestsPerSecond, 0), 8)} ${pad(fixed(saturation.latency.p50Ms, 3), 8)} ${pad(fixed(saturation.latency.p99Ms, 3), 8)} ` +
-        `${pad(fixed(saturation.cpuMicrosPerRequest, 0), 11)} ${pad(fixed(saturation.systemMicrosPerRequest, 0), 10)} ${pad(fixed(saturation.coreUtilization, 2), 6)} ${pad(String(saturation.non2xx), 7)} ${pad(String(saturation.errors + saturation.timeouts), 7)}`,
-    );
+    for (const run of target.saturationRuns) {
+      const best = run.connections === target.saturation.connections && target.saturationRuns.length > 1 ? '*' : ' ';
+      log(
+        `  ${target.label.padEnd(16)} ${pad(`${best}${run.connections}`, 6)} ${pad(fixed(run.requestsPerSecond, 0), 8)} ${pad(fixed(run.latency.p50Ms, 3), 8)} ${pad(fixed(run.latency.p99Ms, 3), 8)} ` +
+          `${pad(fixed(run.cpuMicrosPerRequest, 0), 11)} ${pad(fixed(run.systemMicrosPerRequest, 0), 10)} ${pad(fixed(run.coreUtilization, 2), 6)} ` +
+          `${pad(run.loadCoreBusy === null ? '-' : `${fixed(run.loadCoreBusy * 100, 0)}%`, 10)} ${pad(run.valkeyCallsPerRequest === null ? '-' : fixed(run.valkeyCallsPerRequest, 3), 11)} ` +
+          `${pad(String(run.non2xx), 7)} ${pad(String(run.errors + run.timeouts), 7)}`,
+      );
+    }
   }
   log(
     `added latency p50 (1 connection): bare over direct ${fixed(added.bareOverDirectP50Us, 0)} µs, full over direct ${fixed(added.fullOverDirectP50Us, 0)} µs, ` +
@@ -516,7 +572,6 @@ async function main(): Promise<void> {
   );
   const perCore = 1e6 / (fullReport.saturation.cpuMicrosPerRequest ?? Number.NaN);
   log(`full gateway requests per core-second (1e6 / CPU µs per request): ${fixed(perCore, 0)}`);
-  log(`Valkey script calls per full-path request while saturated: ${fixed(valkeyCallsPerRequest, 3)} (admits and settles of one event-loop turn share a call)`);
   log(
     `exact check: ${exact.ok}/${exact.requests} answered 200; spend_logs rows added ${exact.spendRowsAdded}; ` +
       `Postgres transactions committed meanwhile ${exact.transactions} (${fixed(exact.transactions / exact.requests, 4)} per request) ` +
@@ -572,7 +627,6 @@ async function main(): Promise<void> {
     added,
     ratios,
     exact,
-    valkeyCallsPerRequest,
     loadAverage: { before: loadBefore, after: loadavg() },
     totalSpendRows,
     fullOkCountedByLoad: fullOk,

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { KeyManagement, OrgManagement, SpendReports } from '../admin';
 import type { Authenticator } from '../auth';
@@ -20,6 +20,7 @@ import { keyRoutes } from './routes/key-routes';
 import { orgRoutes } from './routes/org-routes';
 import { spendRoutes } from './routes/spend-routes';
 import { openAiRoutes } from './routes/openai-routes';
+import { gatewayValidatorCompiler } from './validation';
 
 /** 16 MiB: room for a few base64 images in one chat request. */
 export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -96,7 +97,7 @@ export function createGatewayApp({
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(gatewayValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(createErrorHandler(bodyLimitBytes, logger));
   app.setNotFoundHandler(notFoundHandler);

@@ -6,6 +6,7 @@ export {
   responseFormatSchema,
   toolChoiceSchema,
 } from './chat';
+export { isCommonChatRequest } from './chat-fast-check';
 export type {
   ChatCompletionChoice,
   ChatCompletionChunk,

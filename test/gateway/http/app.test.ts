@@ -1,4 +1,5 @@
 /** Routing, validation and auth through `app.inject()` (no sockets), on mock deployments. */
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildGateway } from '../../support/gateway-harness';
@@ -79,6 +80,37 @@ describe('request validation', () => {
     const response = await chat({ model: 'mock', messages: [{ role: 'user', content: 'x'.repeat(5000) }] });
     expect(response.statusCode).toBe(413);
     expect(response.json().error.code).toBe('request_too_large');
+  });
+
+  it('413 for a body over the limit sent without a content-length (chunked)', async () => {
+    const body = JSON.stringify({ model: 'mock', messages: [{ role: 'user', content: 'x'.repeat(5000) }] });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      payload: Readable.from([body.slice(0, 3000), body.slice(3000)]),
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error.code).toBe('request_too_large');
+  });
+
+  it('400 empty_body for an empty body, and a charset parameter is fine', async () => {
+    const empty = await chat('');
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.code).toBe('empty_body');
+    const withCharset = await chat({ model: 'mock', messages }, { authorization: `Bearer ${KEY}`, 'content-type': 'application/json; charset=utf-8' });
+    expect(withCharset.statusCode).toBe(200);
+  });
+
+  it.each([
+    ['{"model":"mock","messages":[{"role":"user","content":"hi"}],"__proto__":{"admin":true}}'],
+    ['{"model":"mock","messages":[{"role":"user","content":"hi"}],"\\u005f_proto__":{"admin":true}}'],
+    ['{"model":"mock","messages":[{"role":"user","content":"hi"}],"constructor":{"prototype":{"admin":true}}}'],
+  ])('400 invalid_json for a body that could poison prototypes: %s', async (body) => {
+    const response = await chat(body);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('invalid_json');
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
   it('404 model_not_found for an unknown model', async () => {

@@ -2,8 +2,9 @@
  * Admission on the request path: before a call, the caller's limits (the virtual key's, its team's, its
  * user's and the end user's — the request's `user`, limited by their budget — RPM, TPM, parallel requests and USD/token budgets, and their per-model RPM/TPM) are checked and reserved in one
  * atomic step; after it, the reservation is settled with the real cost and tokens, or released when the
- * call failed. The worst case reserved is an upper bound of the prompt's tokens plus `max_tokens` (or a default output
- * cap) at the most expensive deployment of the model group, so retries cannot overshoot either.
+ * call failed. The worst case reserved is an upper bound of the prompt's tokens (the request body's size)
+ * plus `max_tokens` (or a default output cap) at the most expensive deployment of the model group, so
+ * retries cannot overshoot either.
  */
 import type { Principal } from '../auth';
 import { PermissionDeniedError } from '../errors';
@@ -19,9 +20,6 @@ export interface AdmissionRequest {
   readonly user?: string | null;
   readonly max_tokens?: number | null;
   readonly max_completion_tokens?: number | null;
-  readonly messages?: unknown;
-  readonly prompt?: unknown;
-  readonly input?: unknown;
 }
 
 export interface Admitted {
@@ -53,15 +51,16 @@ function hasLimits(scope: LimitScope): boolean {
 }
 
 /**
- * An upper bound of the prompt's tokens: the length of its JSON. A token is at least one character, and
- * the JSON's quotes and keys cover the chat template's few tokens per message, so the reservation made
- * from it is never below what the provider will count (a reservation that could be too low would let a
- * burst overshoot the budget).
+ * An upper bound of the prompt's tokens: the size of the request body, in bytes when the client declared
+ * it, else in characters of its JSON. Everything the provider counts as prompt (messages, tool
+ * definitions, the response format's schema) is in the body, a token covers at least one character, and
+ * the body's keys and quotes cover the chat template's few tokens per message, so a reservation made from
+ * it is never below what the provider will count (one that could be too low would let a burst overshoot
+ * the budget). The declared size costs nothing to read; serialising the body is the fallback.
  */
-function promptUpperBound(request: AdmissionRequest): number {
-  const prompt = request.messages ?? request.prompt ?? request.input;
-  if (prompt === undefined) return 0;
-  return typeof prompt === 'string' ? prompt.length : JSON.stringify(prompt).length;
+function promptUpperBound(request: AdmissionRequest, bodyBytes: number | undefined): number {
+  if (bodyBytes !== undefined && Number.isSafeInteger(bodyBytes) && bodyBytes > 0) return bodyBytes;
+  return JSON.stringify(request).length;
 }
 
 /** The virtual key of a principal, as the auth cache holds it. */
@@ -78,8 +77,11 @@ export class Admission {
     this.defaultMaxOutputTokens = options.defaultMaxOutputTokens ?? 4096;
   }
 
-  /** Admits the call or throws the limit error (429, or 400 `budget_exceeded`); `undefined` when nothing limits it. */
-  async admit(principal: Principal | null, request: AdmissionRequest, requestId: string): Promise<Admitted | undefined> {
+  /**
+   * Admits the call or throws the limit error (429, or 400 `budget_exceeded`); `undefined` when nothing
+   * limits it. `bodyBytes` is the request body's size (its `content-length`), when known.
+   */
+  async admit(principal: Principal | null, request: AdmissionRequest, requestId: string, bodyBytes?: number): Promise<Admitted | undefined> {
     // The cached list itself when only the key's scopes apply: the limit store keeps its work per list.
     let scopes: readonly LimitScope[] = principal?.kind === 'virtual_key' ? this.scopesOf(principal.key, request.model) : NO_SCOPES;
     if (request.user && this.options.endUsers) {
@@ -94,7 +96,7 @@ export class Admission {
     }
     if (scopes.length === 0) return undefined;
 
-    const prompt = promptUpperBound(request);
+    const prompt = promptUpperBound(request, bodyBytes);
     const output = request.max_tokens ?? request.max_completion_tokens ?? this.defaultMaxOutputTokens;
     const decision = await this.options.store.admit({
       scopes,

@@ -63,6 +63,12 @@ interface StreamableChunk {
   choices: unknown[];
 }
 
+/** The request body's size as the client declared it (`content-length`), when it did. */
+function declaredBodyBytes(request: FastifyRequest): number | undefined {
+  const declared = request.headers['content-length'];
+  return declared === undefined ? undefined : Number(declared);
+}
+
 async function respond<Body extends RequestFacts, Response extends { usage?: unknown }, Chunk extends StreamableChunk>(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -87,7 +93,7 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
     });
     signal = cancellation;
   }
-  const admitted = admission ? await admission.admit(request.principal, callBody, request.id) : undefined;
+  const admitted = admission ? await admission.admit(request.principal, callBody, request.id, declaredBodyBytes(request)) : undefined;
   let result: CallResult<Response, Chunk>;
   try {
     result = await call(callBody, signal ? { callId: request.id, signal } : { callId: request.id });

@@ -145,15 +145,30 @@ describe('team and user limits', () => {
   });
 
   it('stops every key of a user once the user’s budget is spent', async () => {
-    await replicas[0]!.inject({ method: 'POST', url: '/user/new', headers: admin, payload: { user_id: 'budget-user', max_budget: 0.05, auto_create_key: false } });
+    await replicas[0]!.inject({ method: 'POST', url: '/user/new', headers: admin, payload: { user_id: 'budget-user', max_budget: 0.09, auto_create_key: false } });
     const a = await generate({ user_id: 'budget-user' });
     const b = await generate({ user_id: 'budget-user' });
     const statuses = [];
     for (let i = 0; i < 8; i++) statuses.push((await chat(i, i % 2 === 0 ? a.key : b.key)).statusCode);
-    // Each call reserves its worst case — the prompt's JSON length (32) as tokens at 0.001 plus max_tokens 5
-    // at 0.002 = 0.042 — and settles at 0.014: admitted while spend + 0.042 <= 0.05.
+    // Each call reserves its worst case — the body's 77 bytes as prompt tokens at 0.001 plus max_tokens 5
+    // at 0.002 = 0.087 — and settles at 0.014: admitted while spend + 0.087 <= 0.09.
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.slice(1).every((status) => status === 400)).toBe(true);
+  });
+
+  it('counts tool definitions in the worst case: they are prompt tokens too', async () => {
+    // GIVEN a key whose budget fits a plain call (worst case 0.087) but not one carrying ~200 bytes of tools
+    const { key } = await generate({ max_budget: 0.2 });
+    const tools = [{ type: 'function', function: { name: 'lookup_weather', description: 'x'.repeat(120), parameters: { type: 'object', properties: {} } } }];
+
+    // WHEN both are sent
+    const withTools = await chat(0, key, { tools });
+    const plain = await chat(1, key);
+
+    // THEN the one with tools is refused before the call, the plain one is served
+    expect(withTools.statusCode).toBe(400);
+    expect(withTools.json().error.type).toBe('budget_exceeded');
+    expect(plain.statusCode).toBe(200);
   });
 
   it('refuses keys of a blocked team and models the team does not allow', async () => {

@@ -283,8 +283,8 @@ export function readCpuSeconds(pid: number, ticksPerSecond: number): number | un
  * Postgres and Valkey) to `core`, except the pids in `except`, and renices them to `niceness` when given.
  * Processes they fork later inherit both. Returns how many were pinned; 0 when the plan is unpinned or /proc is missing.
  */
-export function pinDescendants(plan: CpuPlan, core: number, except: ReadonlySet<number> = new Set(), niceness?: number): number {
-  if (!plan.pinned) return 0;
+/** Pids of the processes descended from this one, except those under (or equal to) a pid in `except`. */
+function descendantPids(except: ReadonlySet<number>): number[] | undefined {
   const parentOf = new Map<number, number>();
   try {
     for (const entry of readdirSync('/proc')) {
@@ -297,7 +297,7 @@ export function pinDescendants(plan: CpuPlan, core: number, except: ReadonlySet<
       }
     }
   } catch {
-    return 0;
+    return undefined;
   }
   const descends = (pid: number): boolean => {
     for (let current = parentOf.get(pid); current !== undefined && current > 1; current = parentOf.get(current)) {
@@ -306,9 +306,36 @@ export function pinDescendants(plan: CpuPlan, core: number, except: ReadonlySet<
     }
     return false;
   };
+  return [...parentOf.keys()].filter((pid) => !except.has(pid) && descends(pid));
+}
+
+/**
+ * CPU seconds used so far by the processes descended from this one (Postgres and Valkey servers started
+ * by helpers), except those under a pid in `except`, summed per program name (`/proc/<pid>/comm`, e.g.
+ * `redis-server`, `postgres`). Processes that exited meanwhile are not counted.
+ */
+export function readDescendantsCpuSeconds(except: ReadonlySet<number>, ticksPerSecond: number): Map<string, number> | undefined {
+  const pids = descendantPids(except);
+  if (pids === undefined) return undefined;
+  const seconds = new Map<string, number>();
+  for (const pid of pids) {
+    let name = 'unknown';
+    try {
+      name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    seconds.set(name, (seconds.get(name) ?? 0) + (readCpuSeconds(pid, ticksPerSecond) ?? 0));
+  }
+  return seconds;
+}
+
+export function pinDescendants(plan: CpuPlan, core: number, except: ReadonlySet<number> = new Set(), niceness?: number): number {
+  if (!plan.pinned) return 0;
+  const pids = descendantPids(except);
+  if (pids === undefined) return 0;
   let pinned = 0;
-  for (const pid of parentOf.keys()) {
-    if (except.has(pid) || !descends(pid)) continue;
+  for (const pid of pids) {
     const result = spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
     if (result.status === 0) pinned += 1;
     // Children forked later (Postgres backends) inherit the priority. Lowering niceness needs root; without it this is a no-op.

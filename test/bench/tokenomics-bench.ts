@@ -43,6 +43,7 @@ import {
   pinThisProcess,
   planCpus,
   readCoreTicks,
+  readDescendantsCpuSeconds,
   readCpuTimes,
   spawnNode,
   stopChild,
@@ -121,6 +122,10 @@ interface SaturationRun {
   readonly coreUtilization?: number;
   /** Full path only: Valkey script calls per request (admits and settles of one event-loop turn share one). */
   readonly valkeyCallsPerRequest?: number;
+  /** Full path only: CPU of the Valkey and Postgres servers per request (on the load core when there are 2). */
+  readonly servicesMicrosPerRequest?: number;
+  /** The same per program (`redis-server`, `postgres`, …). */
+  readonly servicesByName?: Readonly<Record<string, number>>;
 }
 
 interface Measured {
@@ -141,6 +146,8 @@ interface SaturationReport {
     readonly loadCoreBusy: number | null;
     readonly coreUtilization: number | null;
     readonly valkeyCallsPerRequest: number | null;
+    readonly servicesMicrosPerRequest: number | null;
+    readonly servicesByName: Readonly<Record<string, number>> | null;
 }
 
 interface TargetReport {
@@ -279,6 +286,8 @@ function saturationReport(run: SaturationRun | undefined): SaturationReport {
     loadCoreBusy: run?.loadCoreBusy ?? null,
     coreUtilization: run?.coreUtilization ?? null,
     valkeyCallsPerRequest: run?.valkeyCallsPerRequest ?? null,
+    servicesMicrosPerRequest: run?.servicesMicrosPerRequest ?? null,
+    servicesByName: run?.servicesByName ?? null,
   };
 }
 
@@ -414,12 +423,15 @@ async function main(): Promise<void> {
     }
   }
 
+  /** The bench's own node children: what is left among its descendants is Postgres and Valkey. */
+  const benchChildren = new Set([upstream.pid, bare.child.pid, full.child.pid]);
   const valkey = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await valkey.connect();
   for (const target of targets) {
     for (const connections of settings.saturationConnections) {
       log(`saturating ${target.label} with ${connections} connections…`);
       const scriptCallsBefore = target.name === 'full' ? await scriptCalls(valkey) : 0;
+      const servicesBefore = target.name === 'full' ? readDescendantsCpuSeconds(benchChildren, ticksPerSecond) : undefined;
       const cpuBefore = readCpuTimes(target.process.pid, ticksPerSecond);
       const loadCoreBefore = plan.pinned ? readCoreTicks(plan.loadCore) : undefined;
       const loadStartedAt = performance.now();
@@ -438,6 +450,13 @@ async function main(): Promise<void> {
         run.cpuMicrosPerRequest = ((user + system) * 1e6) / answered;
         run.systemMicrosPerRequest = (system * 1e6) / answered;
         run.coreUtilization = (user + system) / elapsedSeconds;
+      }
+      const servicesAfter = target.name === 'full' ? readDescendantsCpuSeconds(benchChildren, ticksPerSecond) : undefined;
+      if (servicesBefore !== undefined && servicesAfter !== undefined && answered > 0) {
+        const perRequest = new Map<string, number>();
+        for (const [name, seconds] of servicesAfter) perRequest.set(name, ((seconds - (servicesBefore.get(name) ?? 0)) * 1e6) / answered);
+        run.servicesMicrosPerRequest = [...perRequest.values()].reduce((sum, value) => sum + value, 0);
+        run.servicesByName = Object.fromEntries(perRequest);
       }
       if (target.name === 'full' && answered > 0) run.valkeyCallsPerRequest = ((await scriptCalls(valkey)) - scriptCallsBefore) / answered;
       measurementsOf(target).saturations.push(run);
@@ -549,7 +568,7 @@ async function main(): Promise<void> {
   log('non-streaming, saturation (each target at each connection count; * marks its fastest run, which the ratios and bars use):');
   log(
     `  ${'target'.padEnd(16)} ${pad('conns', 6)} ${pad('req/s', 8)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CPU µs/req', 11)} ${pad('of it sys', 10)} ` +
-      `${pad('cores', 6)} ${pad('load core', 10)} ${pad('Valkey/req', 11)} ${pad('non2xx', 7)} ${pad('errors', 7)}`,
+      `${pad('cores', 6)} ${pad('load core', 10)} ${pad('Valkey/req', 11)} ${pad('svc µs/req', 11)} ${pad('non2xx', 7)} ${pad('errors', 7)}`,
   );
   for (const target of [direct, bareReport, fullReport]) {
     for (const run of target.saturationRuns) {
@@ -557,7 +576,7 @@ async function main(): Promise<void> {
       log(
         `  ${target.label.padEnd(16)} ${pad(`${best}${run.connections}`, 6)} ${pad(fixed(run.requestsPerSecond, 0), 8)} ${pad(fixed(run.latency.p50Ms, 3), 8)} ${pad(fixed(run.latency.p99Ms, 3), 8)} ` +
           `${pad(fixed(run.cpuMicrosPerRequest, 0), 11)} ${pad(fixed(run.systemMicrosPerRequest, 0), 10)} ${pad(fixed(run.coreUtilization, 2), 6)} ` +
-          `${pad(run.loadCoreBusy === null ? '-' : `${fixed(run.loadCoreBusy * 100, 0)}%`, 10)} ${pad(run.valkeyCallsPerRequest === null ? '-' : fixed(run.valkeyCallsPerRequest, 3), 11)} ` +
+          `${pad(run.loadCoreBusy === null ? '-' : `${fixed(run.loadCoreBusy * 100, 0)}%`, 10)} ${pad(run.valkeyCallsPerRequest === null ? '-' : fixed(run.valkeyCallsPerRequest, 3), 11)} ${pad(run.servicesMicrosPerRequest === null ? '-' : fixed(run.servicesMicrosPerRequest, 0), 11)} ` +
           `${pad(String(run.non2xx), 7)} ${pad(String(run.errors + run.timeouts), 7)}`,
       );
     }
@@ -572,6 +591,14 @@ async function main(): Promise<void> {
   );
   const perCore = 1e6 / (fullReport.saturation.cpuMicrosPerRequest ?? Number.NaN);
   log(`full gateway requests per core-second (1e6 / CPU µs per request): ${fixed(perCore, 0)}`);
+  const serviceCpu = fullReport.saturation.servicesByName;
+  if (serviceCpu !== null) {
+    const parts = Object.entries(serviceCpu)
+      .filter(([, micros]) => micros >= 0.5)
+      .sort((left, right) => right[1] - left[1])
+      .map(([name, micros]) => `${name} ${fixed(micros, 0)} µs`);
+    log(`services' CPU per full-path request (they share the load generator's core on a 2-core machine): ${parts.join(', ')}`);
+  }
   log(
     `exact check: ${exact.ok}/${exact.requests} answered 200; spend_logs rows added ${exact.spendRowsAdded}; ` +
       `Postgres transactions committed meanwhile ${exact.transactions} (${fixed(exact.transactions / exact.requests, 4)} per request) ` +

@@ -229,6 +229,20 @@ describe('ValkeyLimitStore on the wire', () => {
     expect((await store.usage(budgetScope, T0 + 10)).reservedCost).toBeCloseTo(4, 9);
   });
 
+  it('splits a large turn into calls of at most 128 entries, still in order', async () => {
+    // GIVEN a key with rpm 200
+    const store = replica({ keyPrefix: newPrefix() });
+    const scope: LimitScope = { id: 'key:large-turn', rpm: 200 };
+
+    // WHEN 300 calls are admitted in the same turn
+    const before = await evalshaCalls();
+    const decisions = await Promise.all(Array.from({ length: 300 }, (_unused, index) => admitOne(store, [scope], T0 + index)));
+
+    // THEN three calls (128 + 128 + 44) admitted exactly the first 200
+    expect((await evalshaCalls()) - before).toBe(3);
+    expect(decisions.map((decision) => decision.admitted)).toEqual([...Array(200).fill(true), ...Array(100).fill(false)]);
+  });
+
   it('sends a settle ahead of the admits of the same turn, in the same call', async () => {
     // GIVEN a key with one parallel slot, held
     const store = replica({ keyPrefix: newPrefix() });

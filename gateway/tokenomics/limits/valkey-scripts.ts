@@ -146,13 +146,14 @@ local inFlightTtl = tonumber(ARGV[1])
 local idleTtl = tonumber(ARGV[2])
 local settleCount = tonumber(ARGV[3])
 
-local function settleOne(a, k)
+-- The head of an entry at ARGV[a]: now ms, ticket id, nano-USD, tokens, its number of scopes, and now's second.
+local function entryHead(a)
   local now = tonumber(ARGV[a])
-  local ticket = ARGV[a + 1]
-  local cost = tonumber(ARGV[a + 2])
-  local tokens = tonumber(ARGV[a + 3])
-  local n = tonumber(ARGV[a + 4])
-  local nowSec = math.floor(now / 1000)
+  return now, ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), math.floor(now / 1000)
+end
+
+local function settleOne(a, k)
+  local now, ticket, cost, tokens, n, nowSec = entryHead(a)
   for i = 0, n - 1 do
     local hasTpm, hasPar, hasBudget, seedSpend, seedTokens = string.match(ARGV[a + 5 + i], '^(.)(.)(.) (%S+) (%S+)$')
     if hasTpm == '1' and tokens > 0 then tpmAdd(KEYS[k + 1], now, nowSec, tokens) end
@@ -183,13 +184,8 @@ local function settleOne(a, k)
 end
 
 local function admitOne(a, k0)
-  local now = tonumber(ARGV[a])
-  local ticket = ARGV[a + 1]
-  local cost = tonumber(ARGV[a + 2])
-  local tokens = tonumber(ARGV[a + 3])
-  local n = tonumber(ARGV[a + 4])
+  local now, ticket, cost, tokens, n, nowSec = entryHead(a)
   local nextA, nextK = a + 5 + n, k0 + 4 * n
-  local nowSec = math.floor(now / 1000)
 
   local reqLimit, reqRemaining, reqNewest, reqKey, reqCount = -1, 0, -1, nil, 0
   local tokLimit, tokRemaining, tokNewest = -1, 0, -1

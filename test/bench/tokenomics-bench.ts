@@ -32,7 +32,7 @@ import { formatPerRequestDiff, formatProfileSummary, summarizeCpuProfile } from 
 import type { CpuProfile, ProfileSummary } from './cpu-profile';
 import { startPostgresServer } from '../support/postgres-server';
 import type { PostgresServer } from '../support/postgres-server';
-import { startRedisServer } from '../support/redis-server';
+import { scriptCallCount, startRedisServer } from '../support/redis-server';
 import type { RedisServer } from '../support/redis-server';
 import {
   buildBenchHelpers,
@@ -188,14 +188,6 @@ function configYaml(upstreamPort: number): string {
     '  proxy_batch_write_at: 1',
     '',
   ].join('\n');
-}
-
-/** Script calls Valkey has run so far (EVALSHA, and EVAL when a script was not loaded yet). */
-async function scriptCalls(valkey: Redis): Promise<number> {
-  const stats = await valkey.info('commandstats');
-  let calls = 0;
-  for (const match of stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)) calls += Number(match[1]);
-  return calls;
 }
 
 async function startGateway(
@@ -430,7 +422,7 @@ async function main(): Promise<void> {
   for (const target of targets) {
     for (const connections of settings.saturationConnections) {
       log(`saturating ${target.label} with ${connections} connections…`);
-      const scriptCallsBefore = target.name === 'full' ? await scriptCalls(valkey) : 0;
+      const scriptCallsBefore = target.name === 'full' ? await scriptCallCount(valkey) : 0;
       const servicesBefore = target.name === 'full' ? readDescendantsCpuSeconds(benchChildren, ticksPerSecond) : undefined;
       const cpuBefore = readCpuTimes(target.process.pid, ticksPerSecond);
       const loadCoreBefore = plan.pinned ? readCoreTicks(plan.loadCore) : undefined;
@@ -458,7 +450,7 @@ async function main(): Promise<void> {
         run.servicesMicrosPerRequest = [...perRequest.values()].reduce((sum, value) => sum + value, 0);
         run.servicesByName = Object.fromEntries(perRequest);
       }
-      if (target.name === 'full' && answered > 0) run.valkeyCallsPerRequest = ((await scriptCalls(valkey)) - scriptCallsBefore) / answered;
+      if (target.name === 'full' && answered > 0) run.valkeyCallsPerRequest = ((await scriptCallCount(valkey)) - scriptCallsBefore) / answered;
       measurementsOf(target).saturations.push(run);
     }
   }

@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Redis } from 'iovalkey';
 import { freePort } from './free-port';
 
 export interface RedisServer {
@@ -184,3 +185,10 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Script calls a server has run so far (EVALSHA, and EVAL when a script was not loaded yet), from `INFO commandstats`. */
+export async function scriptCallCount(client: Pick<Redis, 'info'>): Promise<number> {
+  const stats = await client.info('commandstats');
+  let calls = 0;
+  for (const match of stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)) calls += Number(match[1]);
+  return calls;
+}

@@ -8,7 +8,7 @@ import { Redis } from 'iovalkey';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ValkeyLimitStore } from '../../../../gateway/tokenomics/limits';
 import type { AdmitDecision, LimitScope, ValkeyLimitStoreProps } from '../../../../gateway/tokenomics/limits';
-import { startRedisSentinel, startRedisServer } from '../../../support/redis-server';
+import { scriptCallCount, startRedisSentinel, startRedisServer } from '../../../support/redis-server';
 import type { RedisServer } from '../../../support/redis-server';
 import { freePort } from '../../../support/free-port';
 
@@ -33,12 +33,7 @@ function admitOne(store: ValkeyLimitStore, scopes: readonly LimitScope[], nowMs:
 }
 
 /** Script calls the server ran (EVALSHA, and EVAL when a script was not loaded yet). */
-async function evalshaCalls(): Promise<number> {
-  const stats = await raw.info('commandstats');
-  let calls = 0;
-  for (const match of stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)) calls += Number(match[1]);
-  return calls;
-}
+const evalshaCalls = (): Promise<number> => scriptCallCount(raw);
 
 beforeAll(async () => {
   server = await startRedisServer();

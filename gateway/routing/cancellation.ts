@@ -41,12 +41,4 @@ export class Cancellation implements CancelSignal {
     this.listeners = undefined;
     if (listeners !== undefined) for (const listener of listeners) listener();
   }
-
-  /** A cancellation tripped by an `AbortSignal` (for callers that have one). */
-  static fromAbortSignal(signal: AbortSignal): Cancellation {
-    const cancellation = new Cancellation();
-    if (signal.aborted) cancellation.cancel();
-    else signal.addEventListener('abort', () => cancellation.cancel(), { once: true });
-    return cancellation;
-  }
 }

@@ -378,7 +378,7 @@ export class Gateway extends Construct {
 
   private render(models: readonly GatewayModel[], includes: readonly string[]): RenderedGatewayConfig {
     return renderGatewayConfig({
-      models: [...models],
+      models,
       includes,
       files: this.props.files ?? [],
       fileName: this.configFileName,

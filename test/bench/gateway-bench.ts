@@ -37,7 +37,7 @@ import {
 import type { BenchChild, CpuPlan } from './bench-processes';
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile';
 import type { CpuProfile, ProfileSummary } from './cpu-profile';
-import { runLoad, runStreaming, summarizeLatencies } from './load';
+import { describeLoadGenerator, parseLoadGenerator, runLoad, runStreaming, summarizeLatencies } from './load';
 import type { LatencySummary, LoadResult } from './load';
 import { BENCH_COMPLETION_TEXT } from './mock-upstream';
 
@@ -238,7 +238,7 @@ function report(target: Target, measured: TargetMeasurements, settings: BenchSet
     saturation: {
       connections: settings.saturationConnections,
       requestsPerSecond: saturation?.requestsPerSecond ?? Number.NaN,
-      latency: summarizeLatencies(saturation?.latenciesMs ?? []),
+      latency: saturation?.latency ?? summarizeLatencies([]),
       non2xx: saturation?.non2xx ?? 0,
       errors: saturation?.errors ?? 0,
       timeouts: saturation?.timeouts ?? 0,
@@ -261,7 +261,10 @@ function printProfile(summary: ProfileSummary): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { profile: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { profile: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, 'load-generator': { type: 'string' } },
+  });
+  const generator = parseLoadGenerator(values['load-generator']);
   const profile = values.profile === true;
   const settings = values.quick === true ? QUICK : FULL;
   const runStartedAt = performance.now();
@@ -290,6 +293,8 @@ async function main(): Promise<void> {
     log(`note: load average ${loadBefore.map((value) => value.toFixed(2)).join(' ')} before the run — other processes are busy, expect noisy figures`);
   }
   if (profile) log('PROFILING: the gateway runs under --cpu-prof; its figures are inflated by the profiler');
+  const saturationGenerator = describeLoadGenerator(generator);
+  log(`load generator: ${saturationGenerator} for saturation, autocannon for 1-connection latency`);
 
   const buildStartedAt = performance.now();
   const [gatewayBundle, helpers] = await Promise.all([buildGatewayBundle(join(workDir, 'gateway')), buildBenchHelpers(join(workDir, 'helpers'))]);
@@ -362,8 +367,16 @@ async function main(): Promise<void> {
     if (entry === undefined) throw new Error(`no measurements for ${target.name}`);
     return entry;
   };
+  /** Saturation runs use the cheapest generator there is; 1-connection latency keeps autocannon's every sample. */
   const load = (target: Target, connections: number, durationSeconds: number): Promise<LoadResult> =>
-    runLoad({ url: `${target.origin}${CHAT_PATH}`, headers: HEADERS, body: COMPLETION_BODY, connections, durationSeconds });
+    runLoad({
+      url: `${target.origin}${CHAT_PATH}`,
+      headers: HEADERS,
+      body: COMPLETION_BODY,
+      connections,
+      durationSeconds,
+      generator: connections === 1 ? 'autocannon' : generator,
+    });
   const stream = (target: Target, count: number) =>
     runStreaming({
       origin: target.origin,
@@ -588,6 +601,7 @@ async function main(): Promise<void> {
     loadAverage: { before: loadBefore, after: loadavg() },
     checks,
     ...(profileSummary !== undefined ? { profile: profileSummary } : {}),
+    loadGenerator: { saturation: saturationGenerator, oneConnection: 'autocannon' },
     runSeconds: (performance.now() - runStartedAt) / 1000,
   };
   mkdirSync(resultsDir, { recursive: true });

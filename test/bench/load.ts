@@ -1,8 +1,17 @@
 /**
- * Load for the benchmark: autocannon runs (non-streaming, any number of connections) with per-request
- * latencies kept at sub-millisecond resolution, and a sequential streaming client that measures the time
- * to the first `data:` byte and to the end of the stream.
+ * Load for the benchmark: non-streaming runs at any number of connections, and a sequential streaming
+ * client that measures the time to the first `data:` byte and to the end of the stream.
+ *
+ * Two load generators: autocannon (in this process, every latency kept at sub-millisecond resolution) and
+ * wrk (a C program, when it is on the PATH: `apt-get install wrk`). On a 2-core machine the load generator
+ * shares a core with the upstream (and Valkey and Postgres), so what it costs per request caps what the
+ * targets can be driven to: wrk costs that core about a quarter of what autocannon does, so saturation
+ * runs use it when it is there. Latency at 1 connection is always autocannon's (every sample kept).
  */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'undici';
 
@@ -41,9 +50,16 @@ export interface LoadOptions {
   readonly body: string;
   readonly connections: number;
   readonly durationSeconds: number;
+  /**
+   * Which program generates the load: `auto` is wrk when it is on the PATH, else autocannon.
+   * @default 'autocannon'
+   */
+  readonly generator?: 'autocannon' | 'wrk' | 'auto';
 }
 
 export interface LoadResult {
+  /** The program that generated the load. */
+  readonly generator: 'autocannon' | 'wrk';
   /** 2xx responses per second over the run. */
   readonly requestsPerSecond: number;
   readonly ok: number;
@@ -51,12 +67,139 @@ export interface LoadResult {
   readonly errors: number;
   readonly timeouts: number;
   readonly durationSeconds: number;
-  /** Latency of every 2xx response, in milliseconds (hrtime resolution, unlike autocannon's histogram). */
+  /**
+   * Latency of every 2xx response, in milliseconds (hrtime resolution, unlike autocannon's histogram);
+   * empty for wrk, which reports percentiles only.
+   */
   readonly latenciesMs: number[];
+  /** Latency percentiles of the run (wrk's of every response, or the summary of `latenciesMs`). */
+  readonly latency: LatencySummary;
+}
+
+export type LoadGenerator = NonNullable<LoadOptions['generator']>;
+
+/** The `--load-generator` flag of the benches: `auto` (the default), `wrk` or `autocannon`. */
+export function parseLoadGenerator(value: string | undefined): LoadGenerator {
+  if (value === undefined) return 'auto';
+  if (value === 'auto' || value === 'wrk' || value === 'autocannon') return value;
+  throw new Error(`--load-generator must be auto, wrk or autocannon, got ${value}`);
+}
+
+/** The program a generator setting runs here (`auto` resolved), for reports. */
+export function describeLoadGenerator(generator: LoadGenerator): 'wrk' | 'autocannon' {
+  if (generator === 'autocannon') return 'autocannon';
+  if (findWrk() !== undefined) return 'wrk';
+  if (generator === 'wrk') throw new Error('wrk is not on the PATH (apt-get install wrk)');
+  return 'autocannon';
+}
+
+/** The wrk program on the PATH, if any. */
+export function findWrk(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, 'wrk');
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** One run of `POST url`, by the generator asked for. */
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const generator = options.generator ?? 'autocannon';
+  const wrk = generator === 'autocannon' ? undefined : findWrk();
+  if (generator === 'wrk' && wrk === undefined) return Promise.reject(new Error('wrk is not on the PATH (apt-get install wrk)'));
+  return wrk === undefined ? runAutocannon(options) : runWrk(wrk, options);
+}
+
+/** A Lua long string that holds `text` as it is, whatever brackets it contains. */
+function luaLongString(text: string): string {
+  let level = '';
+  while (text.includes(`]${level}]`)) level += '=';
+  return `[${level}[\n${text}]${level}]`;
+}
+
+/** The line wrk's `done` hook prints: counts and latency percentiles (µs) of the run. */
+const WRK_MARK = 'SWITCHYARD-WRK ';
+
+function wrkScript(headers: Record<string, string>, body: string): string {
+  return [
+    'wrk.method = "POST"',
+    `wrk.body = ${luaLongString(body)}`,
+    ...Object.entries(headers).map(([name, value]) => `wrk.headers[ ${luaLongString(name)} ] = ${luaLongString(value)}`),
+    'done = function(summary, latency, requests)',
+    '  local e = summary.errors',
+    `  io.write(string.format('${WRK_MARK}{"requests":%d,"durationUs":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,' ..`,
+    `    '"meanUs":%.3f,"p50Us":%d,"p90Us":%d,"p99Us":%d,"maxUs":%d}\\n', summary.requests, summary.duration, e.connect, e.read, e.write,`,
+    '    e.status, e.timeout, latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))',
+    'end',
+    '',
+  ].join('\n');
+}
+
+interface WrkSummary {
+  readonly requests: number;
+  readonly durationUs: number;
+  readonly connect: number;
+  readonly read: number;
+  readonly write: number;
+  readonly status: number;
+  readonly timeout: number;
+  readonly meanUs: number;
+  readonly p50Us: number;
+  readonly p90Us: number;
+  readonly p99Us: number;
+  readonly maxUs: number;
+}
+
+/**
+ * One wrk run (one thread: it inherits this process's CPU pinning). The script file holds the request's
+ * headers, so it lives in a private temporary folder that is removed right after.
+ */
+async function runWrk(wrk: string, { url, headers, body, connections, durationSeconds }: LoadOptions): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-wrk-'));
+  try {
+    const script = join(dir, 'post.lua');
+    writeFileSync(script, wrkScript(headers, body), { mode: 0o600 });
+    const args = ['-t1', `-c${connections}`, `-d${durationSeconds}s`, '--timeout', '10s', '-s', script, url];
+    const output = await new Promise<string>((resolveRun, reject) => {
+      const child = spawn(wrk, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.setEncoding('utf8').on('data', (piece: string) => (text += piece));
+      child.stderr.setEncoding('utf8').on('data', (piece: string) => (text += piece));
+      child.once('error', reject);
+      child.once('close', (code) => (code === 0 ? resolveRun(text) : reject(new Error(`wrk exited with ${code}: ${text.slice(0, 500)}`))));
+    });
+    const line = output.split('\n').find((candidate) => candidate.startsWith(WRK_MARK));
+    if (line === undefined) throw new Error(`wrk printed no summary: ${output.slice(0, 500)}`);
+    const summary = JSON.parse(line.slice(WRK_MARK.length)) as WrkSummary;
+    const seconds = summary.durationUs / 1e6;
+    // wrk counts a response with a status of 400 or more as a `status` error; the targets send no 3xx.
+    const ok = summary.requests - summary.status;
+    return {
+      generator: 'wrk',
+      requestsPerSecond: ok / seconds,
+      ok,
+      non2xx: summary.status,
+      errors: summary.connect + summary.read + summary.write,
+      timeouts: summary.timeout,
+      durationSeconds: seconds,
+      latenciesMs: [],
+      latency: {
+        count: summary.requests,
+        meanMs: summary.meanUs / 1000,
+        p50Ms: summary.p50Us / 1000,
+        p90Ms: summary.p90Us / 1000,
+        p99Ms: summary.p99Us / 1000,
+        maxMs: summary.maxUs / 1000,
+      },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** One autocannon run of `POST url`. */
-export async function runLoad({ url, headers, body, connections, durationSeconds }: LoadOptions): Promise<LoadResult> {
+async function runAutocannon({ url, headers, body, connections, durationSeconds }: LoadOptions): Promise<LoadResult> {
   const latenciesMs: number[] = [];
   const instance = autocannon({ url, method: 'POST', headers, body, connections, duration: durationSeconds, timeout: 10 });
   instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
@@ -64,6 +207,7 @@ export async function runLoad({ url, headers, body, connections, durationSeconds
   });
   const result = await instance;
   return {
+    generator: 'autocannon',
     requestsPerSecond: result['2xx'] / result.duration,
     ok: result['2xx'],
     non2xx: result.non2xx,
@@ -71,6 +215,7 @@ export async function runLoad({ url, headers, body, connections, durationSeconds
     timeouts: result.timeouts,
     durationSeconds: result.duration,
     latenciesMs,
+    latency: summarizeLatencies(latenciesMs),
   };
 }
 

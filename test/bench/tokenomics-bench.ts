@@ -50,7 +50,7 @@ import {
   waitForHealthy,
 } from './bench-processes';
 import type { BenchChild, CpuPlan } from './bench-processes';
-import { runLoad, summarizeLatencies } from './load';
+import { describeLoadGenerator, parseLoadGenerator, runLoad, summarizeLatencies } from './load';
 import type { LatencySummary, LoadResult } from './load';
 import { BENCH_COMPLETION_TEXT } from './mock-upstream';
 
@@ -269,7 +269,7 @@ function saturationReport(run: SaturationRun | undefined): SaturationReport {
   return {
     connections: run?.connections ?? 0,
     requestsPerSecond: run?.load.requestsPerSecond ?? Number.NaN,
-    latency: summarizeLatencies(run?.load.latenciesMs ?? []),
+    latency: run?.load.latency ?? summarizeLatencies([]),
     non2xx: run?.load.non2xx ?? 0,
     errors: run?.load.errors ?? 0,
     timeouts: run?.load.timeouts ?? 0,
@@ -314,8 +314,14 @@ function cleanup(): Promise<void> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, connections: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      connections: { type: 'string' },
+      'load-generator': { type: 'string' },
+    },
   });
+  const generator = parseLoadGenerator(values['load-generator']);
   const connections = values.connections === undefined ? undefined : Number(values.connections);
   if (connections !== undefined && !(Number.isInteger(connections) && connections > 0)) throw new Error(`--connections must be a positive integer, got ${values.connections}`);
   const base = values.quick === true ? QUICK : FULL;
@@ -371,6 +377,8 @@ async function main(): Promise<void> {
   const profileDir = join(workDir, 'profile');
   const profileFlags = (name: 'bare' | 'full'): string[] => (profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : []);
   if (profile) log('PROFILING: both gateways run under --cpu-prof; their figures are inflated by the profiler');
+  const saturationGenerator = describeLoadGenerator(generator);
+  log(`load generator: ${saturationGenerator} for saturation, autocannon for 1-connection latency`);
   const bare = await startGateway('bare gateway', gatewayBundle, configPath, ['--no-database'], { SWITCHYARD_DATA_DIR: 'memory://' }, plan, workDir, profileFlags('bare'));
   const full = await startGateway('full gateway', gatewayBundle, configPath, [], { DATABASE_URL: postgres.url, VALKEY_URL: redis.url }, plan, workDir, profileFlags('full'));
   const virtualKey = await generateKey(full.origin);
@@ -395,8 +403,16 @@ async function main(): Promise<void> {
     if (entry === undefined) throw new Error(`no measurements for ${target.name}`);
     return entry;
   };
+  /** Saturation runs use the cheapest generator there is; 1-connection latency keeps autocannon's every sample. */
   const load = async (target: Target, connections: number, durationSeconds: number): Promise<LoadResult> => {
-    const result = await runLoad({ url: `${target.origin}${CHAT_PATH}`, headers: target.headers, body: COMPLETION_BODY, connections, durationSeconds });
+    const result = await runLoad({
+      url: `${target.origin}${CHAT_PATH}`,
+      headers: target.headers,
+      body: COMPLETION_BODY,
+      connections,
+      durationSeconds,
+      generator: connections === 1 ? 'autocannon' : generator,
+    });
     if (target.name === 'full') fullOk += result.ok;
     return result;
   };
@@ -596,7 +612,7 @@ async function main(): Promise<void> {
       `Postgres transactions committed meanwhile ${exact.transactions} (${fixed(exact.transactions / exact.requests, 4)} per request) ` +
       `over ${fixed(exact.windowMs / 1000, 1)} s; in an idle window of the same length ${exact.idleTransactions}`,
   );
-  log(`spend_logs rows in total after a graceful stop: ${totalSpendRows}; 2xx counted by the load generator: ${fullOk} (autocannon may drop answers in flight at the end of a run)`);
+  log(`spend_logs rows in total after a graceful stop: ${totalSpendRows}; 2xx counted by the load generator: ${fullOk} (a load generator may drop answers in flight at the end of a run)`);
 
   const checks: Check[] = [
     {
@@ -650,6 +666,7 @@ async function main(): Promise<void> {
     totalSpendRows,
     fullOkCountedByLoad: fullOk,
     checks,
+    loadGenerator: { saturation: saturationGenerator, oneConnection: 'autocannon' },
     runSeconds: (performance.now() - runStartedAt) / 1000,
   };
   mkdirSync(resultsDir, { recursive: true });

@@ -84,12 +84,23 @@ const NO_LIMIT = '-1';
 /** At most this many admits and settles per script call (keeps one call short on the server). */
 const MAX_ENTRIES_PER_CALL = 128;
 
-/** A scope's keys (`rpm`, `tpm`, `par`, `spend`) and argument strings for the admit and settle scripts. */
+/** A scope's part of a script call: its keys and its limits. */
 interface ScopeWire {
+  /** `rpm`, `tpm`, `par`, `spend`. */
   readonly keys: readonly string[];
-  readonly arg: string;
-  /** Present when the scope needs settling (TPM, parallel slots or a budget). */
-  readonly settleArg?: string;
+  /** The scope's state in Valkey: its spend key, which carries the id and the budget period. */
+  readonly slot: string;
+  /** `<rpm> <tpm> <max parallel> <max budget nano-USD> <max budget tokens> <seed spend nano-USD> <seed spend tokens>`. */
+  readonly limits: string;
+  /** TPM, parallel slots or a budget: settling has work to do. */
+  readonly needsSettle: boolean;
+}
+
+/** The limited scopes of a scope list, as a script call carries them. */
+interface ScopeListWire {
+  readonly scopes: readonly ScopeWire[];
+  readonly scopeIds: readonly string[];
+  readonly needsSettle: boolean;
 }
 
 interface PendingSettle {
@@ -100,24 +111,11 @@ interface PendingSettle {
   reject(error: unknown): void;
 }
 
-/** The admit-call part of a list of scopes (those with limits), and its tickets' settle-call part. */
-interface ScopeListWire {
-  /** 4 per limited scope. */
-  readonly keys: readonly string[];
-  /** 1 per limited scope. */
-  readonly args: readonly string[];
-  readonly scopeIds: readonly string[];
-  /** 3 per scope that needs settling. */
-  readonly settleKeys: readonly string[];
-  readonly settleArgs: readonly string[];
-}
-
 interface PendingAdmit {
   readonly ticket: ValkeyTicket;
   readonly nowMs: number;
   readonly cost: string;
   readonly tokens: string;
-  readonly list: ScopeListWire;
   resolve(decision: AdmitDecision): void;
   reject(error: unknown): void;
 }
@@ -130,11 +128,45 @@ class ValkeyTicket implements LimitTicket {
     readonly worstCaseCost: number,
     readonly worstCaseTokens: number,
     readonly id: string,
-    /** The settle script's KEYS (3 per scope that needs settling). */
-    readonly keys: readonly string[],
-    /** The settle script's per-scope ARGV (1 per scope). */
-    readonly scopeArgs: readonly string[],
+    /** The scopes it was admitted under (settled with the same ones). */
+    readonly list: ScopeListWire,
   ) {}
+}
+
+/** One script call's slots (scope states) and lists, numbered from 1 as the script reads them. */
+class CallLayout {
+  readonly keys: string[] = [];
+  readonly listArgs: string[] = [];
+  private readonly slots = new Map<string, number>();
+  private readonly lists = new Map<ScopeListWire, number>();
+
+  get slotCount(): number {
+    return this.slots.size;
+  }
+
+  get listCount(): number {
+    return this.lists.size;
+  }
+
+  /** The list's number in this call, adding it (and its slots) the first time. */
+  listOf(list: ScopeListWire): string {
+    let index = this.lists.get(list);
+    if (index === undefined) {
+      index = this.lists.size + 1;
+      this.lists.set(list, index);
+      this.listArgs.push(String(list.scopes.length));
+      for (const scope of list.scopes) {
+        let slot = this.slots.get(scope.slot);
+        if (slot === undefined) {
+          slot = this.slots.size + 1;
+          this.slots.set(scope.slot, slot);
+          for (const key of scope.keys) this.keys.push(key);
+        }
+        this.listArgs.push(`${slot} ${scope.limits}`);
+      }
+    }
+    return String(index);
+  }
 }
 
 export class ValkeyLimitStore implements LimitStore {
@@ -203,15 +235,14 @@ export class ValkeyLimitStore implements LimitStore {
     const nowMs = Math.floor(request.nowMs);
     const ticketId = `${this.instanceId}.${this.nextTicket++}`;
     const list = this.listWireOf(request.scopes);
-    const ticket = new ValkeyTicket(request.requestId, request.worstCaseCost, request.worstCaseTokens, ticketId, list.settleKeys, list.settleArgs);
-    if (list.scopeIds.length === 0) return Promise.resolve({ admitted: true, ticket, headers: {} });
+    const ticket = new ValkeyTicket(request.requestId, request.worstCaseCost, request.worstCaseTokens, ticketId, list);
+    if (list.scopes.length === 0) return Promise.resolve({ admitted: true, ticket, headers: {} });
     return new Promise<AdmitDecision>((resolve, reject) => {
       this.pendingAdmits.push({
         ticket,
         nowMs,
         cost: String(usdToNano(request.worstCaseCost)),
         tokens: String(Math.ceil(request.worstCaseTokens)),
-        list,
         resolve,
         reject,
       });
@@ -229,7 +260,7 @@ export class ValkeyLimitStore implements LimitStore {
   settle(ticket: LimitTicket, actual: ActualUsage, nowMs: number): Promise<void> {
     if (!(ticket instanceof ValkeyTicket)) return Promise.reject(new TypeError('the ticket was not issued by a ValkeyLimitStore'));
     assertActualUsage(actual);
-    if (ticket.settled || ticket.keys.length === 0) {
+    if (ticket.settled || !ticket.list.needsSettle) {
       ticket.settled = true;
       return Promise.resolve();
     }
@@ -256,18 +287,16 @@ export class ValkeyLimitStore implements LimitStore {
     if (settles.length === 0 && admits.length === 0) return;
     this.pendingSettles = [];
     this.pendingAdmits = [];
-    const keys: string[] = [];
-    const args: string[] = [this.inFlightTtlMs, this.budgetIdleTtlMs, String(settles.length)];
+    const layout = new CallLayout();
+    const entries: string[] = [String(settles.length)];
     for (const { ticket, actual, nowMs } of settles) {
-      for (const key of ticket.keys) keys.push(key);
-      args.push(String(Math.floor(nowMs)), ticket.id, String(usdToNano(actual.cost)), String(Math.ceil(actual.tokens)), String(ticket.scopeArgs.length));
-      for (const arg of ticket.scopeArgs) args.push(arg);
+      entries.push(String(Math.floor(nowMs)), ticket.id, String(usdToNano(actual.cost)), String(Math.ceil(actual.tokens)), layout.listOf(ticket.list));
     }
-    for (const { ticket, nowMs, cost, tokens, list } of admits) {
-      args.push(String(nowMs), ticket.id, cost, tokens, String(list.scopeIds.length));
-      for (const key of list.keys) keys.push(key);
-      for (const arg of list.args) args.push(arg);
+    for (const { ticket, nowMs, cost, tokens } of admits) {
+      entries.push(String(nowMs), ticket.id, cost, tokens, layout.listOf(ticket.list));
     }
+    const args = [this.inFlightTtlMs, this.budgetIdleTtlMs, String(layout.slotCount), String(layout.listCount), ...layout.listArgs, ...entries];
+    const keys = layout.keys;
     const sent = this.commands.switchyardLimitBatch(String(keys.length), keys, args);
     this.callsInFlight.add(sent);
     sent.then(
@@ -306,7 +335,7 @@ export class ValkeyLimitStore implements LimitStore {
       requested: Number(reply[11]),
       retryMs: Number(reply[12]),
     };
-    return rejectedDecision(entry.list.scopeIds[Number(reply[7])] ?? '', failure, figures, entry.nowMs);
+    return rejectedDecision(entry.ticket.list.scopeIds[Number(reply[7])] ?? '', failure, figures, entry.nowMs);
   }
 
   release(ticket: LimitTicket, nowMs: number): Promise<void> {
@@ -361,30 +390,22 @@ export class ValkeyLimitStore implements LimitStore {
   private listWireOf(scopes: readonly LimitScope[]): ScopeListWire {
     const cached = this.listWires.get(scopes);
     if (cached !== undefined) return cached;
-    const keys: string[] = [];
-    const args: string[] = [];
+    const wires: ScopeWire[] = [];
     const scopeIds: string[] = [];
-    const settleKeys: string[] = [];
-    const settleArgs: string[] = [];
     for (const scope of scopes) {
       const wire = this.wireOf(scope);
       if (wire === undefined) continue;
-      for (const key of wire.keys) keys.push(key);
-      args.push(wire.arg);
+      wires.push(wire);
       scopeIds.push(scope.id);
-      if (wire.settleArg !== undefined) {
-        settleKeys.push(wire.keys[1] as string, wire.keys[2] as string, wire.keys[3] as string);
-        settleArgs.push(wire.settleArg);
-      }
     }
-    const list = { keys, args, scopeIds, settleKeys, settleArgs };
+    const list = { scopes: wires, scopeIds, needsSettle: wires.some((wire) => wire.needsSettle) };
     this.listWires.set(scopes, list);
     return list;
   }
 
   /**
-   * A scope's part of the admit and settle calls: its keys and argument strings, the same on every call
-   * for the same scope object (callers keep scopes of a cached key), so they are built once.
+   * A scope's part of a script call: its keys and limits, the same on every call for the same scope
+   * object (callers keep scopes of a cached key), so they are built once.
    */
   private wireOf(scope: LimitScope): ScopeWire | undefined {
     const cached = this.wires.get(scope);
@@ -398,17 +419,17 @@ export class ValkeyLimitStore implements LimitStore {
     let wire: ScopeWire | undefined;
     if (rpm !== undefined || tpm !== undefined || maxParallel !== undefined || budgeted) {
       const { prefix } = this;
-      const seeds = `${usdToNano(scope.knownSpend ?? 0)} ${Math.ceil(scope.knownSpendTokens ?? 0)}`;
+      const spendKey = this.spendKeyOf(scope);
       wire = {
-        keys: [`${prefix}rpm:${scope.id}`, `${prefix}tpm:${scope.id}`, `${prefix}par:${scope.id}`, this.spendKeyOf(scope)],
-        arg:
+        keys: [`${prefix}rpm:${scope.id}`, `${prefix}tpm:${scope.id}`, `${prefix}par:${scope.id}`, spendKey],
+        slot: spendKey,
+        limits:
           `${rpm === undefined ? NO_LIMIT : rpm} ${tpm === undefined ? NO_LIMIT : tpm} ` +
           `${maxParallel === undefined ? NO_LIMIT : maxParallel} ` +
           `${maxBudget === undefined ? NO_LIMIT : usdToNano(maxBudget)} ` +
-          `${maxBudgetTokens === undefined ? NO_LIMIT : maxBudgetTokens} ${seeds}`,
-        ...(tpm !== undefined || maxParallel !== undefined || budgeted
-          ? { settleArg: `${tpm === undefined ? 0 : 1}${maxParallel === undefined ? 0 : 1}${budgeted ? 1 : 0} ${seeds}` }
-          : {}),
+          `${maxBudgetTokens === undefined ? NO_LIMIT : maxBudgetTokens} ` +
+          `${usdToNano(scope.knownSpend ?? 0)} ${Math.ceil(scope.knownSpendTokens ?? 0)}`,
+        needsSettle: tpm !== undefined || maxParallel !== undefined || budgeted,
       };
     }
     this.wires.set(scope, wire ?? null);

@@ -14,10 +14,12 @@
  *   the `r:` fields, when a check would fail and `e` has passed.
  *
  * Numbers are integers (ms, tokens, nano-USD), exact in Lua's doubles up to 2^53 and always written with
- * `%d`, never Lua's default `%.14g`. Every `redis.call` costs Valkey CPU (1–4 µs), so the common path keeps
- * them few: admit = 4 per RPM scope, 1 per TPM scope, 3 per parallel scope, 2 per budget scope; settle = 2
- * per TPM scope, 1 per parallel scope, 3 per budget scope. TTLs of hashes are refreshed only when the time
- * kept in their `x` field says so.
+ * `%d`, never Lua's default `%.14g`. Every `redis.call` costs Valkey CPU (1–4 µs, most of it crossing
+ * between Lua and the server), so they are counted per scope a call touches, not per request: an RPM scope
+ * costs 4 (trim, count, one ZADD of all the call's admits, TTL), a TPM scope 1 to read and 1 to write when
+ * a settle added tokens, a parallel scope 1 to count, 1 ZREM of all settled slots and 2 to add slots, a budget
+ * scope 1 read (with the reservations being settled) and 1–2 writes. TTLs of hashes are refreshed only
+ * when the time kept in their `x` field says so.
  */
 
 const LIBRARY = /* lua */ `
@@ -126,16 +128,25 @@ end
 
 /**
  * One call carries every settle and admit a replica queued in one turn of its event loop: the settles
- * first, then the admits, each applied in order as if sent one by one (a later admit sees an earlier
+ * first, then the admits, each decided in order as if sent one by one (a later admit sees an earlier
  * settle's freed slot and an earlier admit's reservation). Valkey runs the whole call atomically.
  *
- * ARGV: in-flight TTL ms, budget idle TTL ms, the number of settles, then the settles, then the admits.
- * Each entry: now ms, ticket id, nano-USD, tokens (actual for a settle, worst case for an admit), the
- * number of its scopes, and one string per scope:
- * - settle: `<has TPM><has parallel><has budget> <seed spend nano-USD> <seed spend tokens>` (flags `1`/`0`);
- * - admit: `<rpm> <tpm> <max parallel> <max budget nano-USD> <max budget tokens> <seed spend nano-USD>
- *   <seed spend tokens>`, `-1` for no limit.
- * KEYS, entry after entry: per scope `tpm`, `par`, `spend` for a settle; `rpm`, `tpm`, `par`, `spend` for an admit.
+ * Each scope's state is read once per call, when an entry first needs it, kept in the script's memory
+ * while the entries are decided, and written back once at the end (a failing admit's retry time and the
+ * reservation sweep write it first, then read the stored form). So a call costs a few `redis.call`s per
+ * scope it touches, not per request: under load, one call carries the limit work of many requests.
+ * Within one call, the RPM window is trimmed at the first entry's time: a later entry of the same call
+ * (milliseconds later) may count a request that left the window in between, never miss one.
+ *
+ * ARGV: in-flight TTL ms, budget idle TTL ms, the number of scope slots, the number of scope lists, the
+ * lists, the number of settles, then the settles and the admits.
+ * - A slot is one scope's state; KEYS holds 4 per slot: `rpm`, `tpm`, `par`, `spend`.
+ * - A list is the number of its scopes, then one string per scope: `<slot> <rpm> <tpm> <max parallel>
+ *   <max budget nano-USD> <max budget tokens> <seed spend nano-USD> <seed spend tokens>`, `-1` for no limit.
+ *   Two lists may share a slot (a key and another key of the same team).
+ * - An entry (settle or admit): now ms, ticket id, nano-USD, tokens (actual for a settle, worst case for
+ *   an admit) and the number of its list (from 1). A settle settles the scopes of its list that keep
+ *   state after the call (TPM, parallel slots, budget).
  *
  * Returns one reply per admit: `{1, reqLimit, reqRemaining, reqNewestMs, tokLimit, tokRemaining,
  * tokNewestSec}` when admitted, or the same followed by `scopeIndex, kind, limit, current, requested,
@@ -144,186 +155,348 @@ end
 export const BATCH_SCRIPT = `${LIBRARY}
 local inFlightTtl = tonumber(ARGV[1])
 local idleTtl = tonumber(ARGV[2])
-local settleCount = tonumber(ARGV[3])
+local slotCount = tonumber(ARGV[3])
+local listCount = tonumber(ARGV[4])
 
--- The head of an entry at ARGV[a]: now ms, ticket id, nano-USD, tokens, its number of scopes, and now's second.
-local function entryHead(a)
-  local now = tonumber(ARGV[a])
-  return now, ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), math.floor(now / 1000)
-end
-
-local function settleOne(a, k)
-  local now, ticket, cost, tokens, n, nowSec = entryHead(a)
-  for i = 0, n - 1 do
-    local hasTpm, hasPar, hasBudget, seedSpend, seedTokens = string.match(ARGV[a + 5 + i], '^(.)(.)(.) (%S+) (%S+)$')
-    if hasTpm == '1' and tokens > 0 then tpmAdd(KEYS[k + 1], now, nowSec, tokens) end
-    if hasPar == '1' then redis.call('ZREM', KEYS[k + 2], ticket) end
-    if hasBudget == '1' then
-      local key = KEYS[k + 3]
-      local field = 'r:' .. ticket
-      local v = redis.call('HMGET', key, 'spend', 'spend_tokens', 'reserved', 'reserved_tokens', field)
-      local reserved, reservedTokens = tonumber(v[3]) or 0, tonumber(v[4]) or 0
-      if v[5] then
-        local reservedCost, reservedTok = string.match(v[5], '^(%d+)|(%d+)|')
-        reserved = math.max(0, reserved - tonumber(reservedCost))
-        reservedTokens = math.max(0, reservedTokens - tonumber(reservedTok))
-        redis.call('HDEL', key, field)
-      end
-      local spend = (tonumber(v[1]) or tonumber(seedSpend)) + cost
-      local spendTokens = (tonumber(v[2]) or tonumber(seedTokens)) + tokens
-      redis.call('HSET', key, 'spend', int(spend), 'spend_tokens', int(spendTokens),
-        'reserved', int(reserved), 'reserved_tokens', int(reservedTokens))
-      if not v[1] then
-        redis.call('HSET', key, 'x', int(now))
-        redis.call('PEXPIRE', key, int(idleTtl))
-      end
-    end
-    k = k + 3
+local a = 5
+local lists = {}
+for l = 1, listCount do
+  local n = tonumber(ARGV[a])
+  a = a + 1
+  local list = {}
+  for i = 1, n do
+    local slot, rpm, tpm, par, maxBudget, maxTokens, seedSpend, seedTokens =
+      string.match(ARGV[a], '^(%d+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$')
+    maxBudget, maxTokens = tonumber(maxBudget), tonumber(maxTokens)
+    list[i] = {slot = tonumber(slot), rpm = tonumber(rpm), tpm = tonumber(tpm), par = tonumber(par), maxBudget = maxBudget,
+      maxTokens = maxTokens, budgeted = maxBudget >= 0 or maxTokens >= 0, seedSpend = tonumber(seedSpend),
+      seedTokens = tonumber(seedTokens)}
+    a = a + 1
   end
-  return a + 5 + n, k
+  lists[l] = list
+end
+local settleCount = tonumber(ARGV[a])
+a = a + 1
+
+local slots = {}
+local function slotOf(s)
+  local st = slots[s]
+  if not st then
+    local k = (s - 1) * 4
+    st = {rpmKey = KEYS[k + 1], tpmKey = KEYS[k + 2], parKey = KEYS[k + 3], spendKey = KEYS[k + 4]}
+    slots[s] = st
+  end
+  return st
 end
 
-local function admitOne(a, k0)
-  local now, ticket, cost, tokens, n, nowSec = entryHead(a)
-  local nextA, nextK = a + 5 + n, k0 + 4 * n
+-- The head of an entry at ARGV[i]: now ms, ticket id, nano-USD, tokens, its list.
+local function entryHead(i)
+  return tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), lists[tonumber(ARGV[i + 4])]
+end
 
-  local reqLimit, reqRemaining, reqNewest, reqKey, reqCount = -1, 0, -1, nil, 0
+-- RPM: the sliding log, trimmed once; admits of this call wait in \`adds\` (score, member, ...).
+local function rpmLoad(st, now)
+  if st.rpm then return st.rpm end
+  redis.call('ZREMRANGEBYSCORE', st.rpmKey, '-inf', int(now - WINDOW))
+  local stored = redis.call('ZCARD', st.rpmKey)
+  st.rpm = {stored = stored, count = stored, adds = {}}
+  return st.rpm
+end
+
+-- The admission time of the request at 0-based position \`index\` in the log (stored entries first).
+local function rpmScoreAt(st, index)
+  local r = st.rpm
+  if index < r.stored then
+    local entry = redis.call('ZRANGE', st.rpmKey, index, index, 'WITHSCORES')
+    return tonumber(entry[2])
+  end
+  return r.adds[(index - r.stored) * 2 + 1]
+end
+
+-- TPM: the window's total and the bucket this call's settles add to.
+local function tpmState(st, now)
+  if st.tpm then return st.tpm end
+  local nowSec = math.floor(now / 1000)
+  local total, n, s, current, x = tpmLoad(st.tpmKey, nowSec, int(nowSec))
+  local b = nowSec
+  if s and b < s then
+    -- Another replica's clock is ahead: count the tokens in the oldest live bucket.
+    b = s
+    current = tonumber(redis.call('HGET', st.tpmKey, int(b)))
+  end
+  st.tpm = {used = total, newest = n, s = s, x = x, bucket = b, current = current or 0, add = 0, now = now}
+  return st.tpm
+end
+
+local function tpmWrite(st)
+  local t = st.tpm
+  if not t or t.add == 0 then return end
+  local n = t.newest
+  if not n or t.bucket > n then n = t.bucket end
+  local key = st.tpmKey
+  if stale(t.x, t.now, WINDOW / 2) then
+    redis.call('HSET', key, int(t.bucket), int(t.current + t.add), 't', int(t.used + t.add), 's', int(t.s or t.bucket),
+      'n', int(n), 'x', int(t.now))
+    redis.call('PEXPIRE', key, int(WINDOW * 3 / 2))
+    t.x = t.now
+  else
+    redis.call('HSET', key, int(t.bucket), int(t.current + t.add), 't', int(t.used + t.add), 's', int(t.s or t.bucket), 'n', int(n))
+  end
+  t.used, t.current, t.add, t.s, t.newest = t.used + t.add, t.current + t.add, 0, t.s or t.bucket, n
+end
+
+-- Parallel slots: the stored count, plus this call's admits waiting in \`adds\` (expiry, member, ...).
+local function parState(st)
+  if st.par then return st.par end
+  local stored = redis.call('ZCARD', st.parKey)
+  st.par = {count = stored, adds = {}}
+  return st.par
+end
+
+-- Budget: the counters, and the reservation fields to write and delete. \`fields\` are reservation
+-- fields read along (for settles); their values are returned.
+local function budgetLoad(st, scope, now, fields)
+  local v = redis.call('HMGET', st.spendKey, 'spend', 'spend_tokens', 'reserved', 'reserved_tokens', 'e', 'x', unpack(fields))
+  local spend, spendTokens = tonumber(v[1]), tonumber(v[2])
+  local b = {spend = spend or scope.seedSpend, spendTokens = spendTokens or scope.seedTokens, reserved = tonumber(v[3]) or 0,
+    reservedTokens = tonumber(v[4]) or 0, e = tonumber(v[5]), x = tonumber(v[6]), set = {}, del = {}, dirty = false,
+    touch = false, now = now}
+  -- Seed only what is absent: the shared counter wins over a replica's (possibly stale) database value.
+  if not spend or not spendTokens then
+    b.dirty, b.touch = true, true
+    b.x = nil
+  end
+  st.budget = b
+  return b, v
+end
+
+local function budgetWrite(st)
+  local b = st.budget
+  if not b then return end
+  local key = st.spendKey
+  if b.dirty then
+    local args = {'spend', int(b.spend), 'spend_tokens', int(b.spendTokens), 'reserved', int(b.reserved),
+      'reserved_tokens', int(b.reservedTokens)}
+    if b.e then
+      args[#args + 1] = 'e'
+      args[#args + 1] = int(b.e)
+    end
+    for i = 1, #b.set do args[#args + 1] = b.set[i] end
+    -- The idle TTL is refreshed at most every tenth of it, not on every request.
+    if b.touch and stale(b.x, b.now, idleTtl / 10) then
+      args[#args + 1] = 'x'
+      args[#args + 1] = int(b.now)
+      redis.call('HSET', key, unpack(args))
+      redis.call('PEXPIRE', key, int(idleTtl))
+      b.x = b.now
+    else
+      redis.call('HSET', key, unpack(args))
+    end
+  end
+  for i = 1, #b.del, 500 do
+    redis.call('HDEL', key, unpack(b.del, i, math.min(i + 499, #b.del)))
+  end
+  b.set, b.del, b.dirty, b.touch = {}, {}, false, false
+end
+
+-- Settles: gather per slot, then apply with one read per slot.
+local settleSlots = {}
+for _ = 1, settleCount do
+  local now, ticket, cost, tokens, list = entryHead(a)
+  a = a + 5
+  for i = 1, #list do
+    local scope = list[i]
+    if scope.tpm >= 0 or scope.par >= 0 or scope.budgeted then
+      local st = slotOf(scope.slot)
+      local g = settleSlots[scope.slot]
+      if not g then
+        g = {st = st, scope = scope, tokens = 0, now = now, parTickets = {}, budget = {}}
+        settleSlots[scope.slot] = g
+      end
+      if now > g.now then g.now = now end
+      if scope.tpm >= 0 and tokens > 0 then g.tokens = g.tokens + tokens end
+      if scope.par >= 0 then g.parTickets[#g.parTickets + 1] = ticket end
+      if scope.budgeted then g.budget[#g.budget + 1] = {ticket, cost, tokens, now} end
+    end
+  end
+end
+for s = 1, slotCount do
+  local g = settleSlots[s]
+  if g then
+    local st = g.st
+    if g.tokens > 0 then
+      local t = tpmState(st, g.now)
+      t.add = t.add + g.tokens
+      if g.now > t.now then t.now = g.now end
+    end
+    for i = 1, #g.parTickets, 500 do
+      redis.call('ZREM', st.parKey, unpack(g.parTickets, i, math.min(i + 499, #g.parTickets)))
+    end
+    if #g.budget > 0 then
+      local fields = {}
+      for i = 1, #g.budget do fields[i] = 'r:' .. g.budget[i][1] end
+      local b, v = budgetLoad(st, g.scope, g.now, fields)
+      for i = 1, #g.budget do
+        local entry = g.budget[i]
+        local reservation = v[6 + i]
+        if reservation then
+          local reservedCost, reservedTokens = string.match(reservation, '^(%d+)|(%d+)|')
+          b.reserved = math.max(0, b.reserved - tonumber(reservedCost))
+          b.reservedTokens = math.max(0, b.reservedTokens - tonumber(reservedTokens))
+          b.del[#b.del + 1] = fields[i]
+        end
+        b.spend = b.spend + entry[2]
+        b.spendTokens = b.spendTokens + entry[3]
+      end
+      b.dirty = true
+    end
+  end
+end
+
+local NO_FIELDS = {}
+
+-- Which budget of a scope an admit of \`cost\` and \`tokens\` would exceed, if any.
+local function overBudget(b, scope, cost, tokens)
+  if scope.maxBudget >= 0 and b.spend + b.reserved + cost > scope.maxBudget then return 'budget' end
+  if scope.maxTokens >= 0 and b.spendTokens + b.reservedTokens + tokens > scope.maxTokens then return 'budget_tokens' end
+  return nil
+end
+
+local function admitOne(now, ticket, cost, tokens, list, costText, tokensText)
+  local nowSec = math.floor(now / 1000)
+  local reqLimit, reqRemaining, reqNewest, reqSlot, reqCount = -1, 0, -1, nil, 0
   local tokLimit, tokRemaining, tokNewest = -1, 0, -1
   local fail = nil
-  local limits = {}
-  local budgets = {}
 
-  for i = 0, n - 1 do
-    local k = k0 + i * 4
-    local rpm, tpm, par, maxBudget, maxTokens, seedSpend, seedTokens =
-      string.match(ARGV[a + 5 + i], '^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$')
-    rpm, tpm, par, maxBudget, maxTokens = tonumber(rpm), tonumber(tpm), tonumber(par), tonumber(maxBudget), tonumber(maxTokens)
-    limits[i] = {rpm, par, maxBudget >= 0 or maxTokens >= 0}
+  for i = 1, #list do
+    local scope = list[i]
+    local st = slotOf(scope.slot)
+    local rpm, tpm, par = scope.rpm, scope.tpm, scope.par
 
     if rpm >= 0 then
-      local key = KEYS[k + 1]
-      redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - WINDOW))
-      local count = redis.call('ZCARD', key)
+      local r = rpmLoad(st, now)
+      local count = r.count
       if count >= rpm and not fail then
         local retry = WINDOW
         if rpm > 0 then
-          local entry = redis.call('ZRANGE', key, count - rpm, count - rpm, 'WITHSCORES')
-          if entry[2] then retry = tonumber(entry[2]) + WINDOW - now end
+          local score = rpmScoreAt(st, count - rpm)
+          if score then retry = score + WINDOW - now end
         end
-        fail = {i, 'rpm', rpm, count, 1, retry}
+        fail = {i - 1, 'rpm', rpm, count, 1, retry}
       end
       if reqLimit < 0 or rpm - count < reqRemaining then
-        reqLimit, reqRemaining, reqKey, reqCount = rpm, rpm - count, key, count
+        reqLimit, reqRemaining, reqSlot, reqCount = rpm, rpm - count, st, count
       end
     end
 
     if tpm >= 0 then
-      local key = KEYS[k + 2]
-      local used, newest = tpmLoad(key, nowSec, nil)
+      local t = tpmState(st, now)
+      local used = t.used + t.add
       if used >= tpm and not fail then
-        fail = {i, 'tpm', tpm, used, 0, tpmRetryMs(key, used, tpm, now, nowSec)}
+        tpmWrite(st)
+        fail = {i - 1, 'tpm', tpm, used, 0, tpmRetryMs(st.tpmKey, used, tpm, now, nowSec)}
       end
       if tokLimit < 0 or tpm - used < tokRemaining then
+        local newest = t.newest
+        if t.add > 0 and (not newest or t.bucket > newest) then newest = t.bucket end
         tokLimit, tokRemaining, tokNewest = tpm, tpm - used, newest or -1
       end
     end
 
     if par >= 0 then
-      local key = KEYS[k + 3]
-      local count = redis.call('ZCARD', key)
-      if count >= par then
-        redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now))
-        count = redis.call('ZCARD', key)
+      local p = parState(st)
+      if p.count >= par and (not p.trimmedAt or now > p.trimmedAt) then
+        redis.call('ZREMRANGEBYSCORE', st.parKey, '-inf', int(now))
+        p.count = redis.call('ZCARD', st.parKey) + #p.adds / 2
+        p.trimmedAt = now
       end
-      if count >= par and not fail then fail = {i, 'parallel', par, count, 1, 1000} end
+      if p.count >= par and not fail then fail = {i - 1, 'parallel', par, p.count, 1, 1000} end
     end
 
-    if maxBudget >= 0 or maxTokens >= 0 then
-      local key = KEYS[k + 4]
-      local v = redis.call('HMGET', key, 'spend', 'spend_tokens', 'reserved', 'reserved_tokens', 'e', 'x')
-      local spend, spendTokens, refreshedAt = tonumber(v[1]), tonumber(v[2]), tonumber(v[6])
-      if not spend or not spendTokens then
-        -- Seed only what is absent: the shared counter wins over a replica's (possibly stale) database value.
-        spend, spendTokens = spend or tonumber(seedSpend), spendTokens or tonumber(seedTokens)
-        redis.call('HSET', key, 'spend', int(spend), 'spend_tokens', int(spendTokens), 'x', int(now))
-        redis.call('PEXPIRE', key, int(idleTtl))
-        refreshedAt = now
-      end
-      local reserved, reservedTokens, earliest = tonumber(v[3]) or 0, tonumber(v[4]) or 0, tonumber(v[5])
-      local function over()
-        if maxBudget >= 0 and spend + reserved + cost > maxBudget then return 'budget' end
-        if maxTokens >= 0 and spendTokens + reservedTokens + tokens > maxTokens then return 'budget_tokens' end
-        return nil
-      end
+    if scope.budgeted then
+      local b = st.budget or budgetLoad(st, scope, now, NO_FIELDS)
       if not fail then
-        local kind = over()
-        if kind and earliest and earliest <= now then
-          reserved, reservedTokens, earliest = sweepReservations(key, now)
-          kind = over()
+        local kind = overBudget(b, scope, cost, tokens)
+        if kind and b.e and b.e <= now then
+          -- Reservations of calls that never settled have expired: write what this call changed, then sweep.
+          budgetWrite(st)
+          b.reserved, b.reservedTokens, b.e = sweepReservations(st.spendKey, now)
+          kind = overBudget(b, scope, cost, tokens)
         end
         if kind == 'budget' then
-          fail = {i, 'budget', maxBudget, spend + reserved, cost, -1}
+          fail = {i - 1, 'budget', scope.maxBudget, b.spend + b.reserved, cost, -1}
         elseif kind == 'budget_tokens' then
-          fail = {i, 'budget_tokens', maxTokens, spendTokens + reservedTokens, tokens, -1}
+          fail = {i - 1, 'budget_tokens', scope.maxTokens, b.spendTokens + b.reservedTokens, tokens, -1}
         end
       end
-      budgets[i] = {reserved, reservedTokens, earliest, refreshedAt}
     end
   end
 
-  local reply = {fail and 0 or 1}
-  if fail and reqKey and reqCount > 0 then
-    reqNewest = tonumber(redis.call('ZRANGE', reqKey, -1, -1, 'WITHSCORES')[2])
-  end
-  for _, x in ipairs({reqLimit, reqRemaining, reqNewest, tokLimit, tokRemaining, tokNewest}) do reply[#reply + 1] = x end
   if fail then
-    reply[#reply + 1] = fail[1]
-    reply[#reply + 1] = fail[2]
-    reply[#reply + 1] = int(fail[3])
-    reply[#reply + 1] = int(fail[4])
-    reply[#reply + 1] = int(fail[5])
-    reply[#reply + 1] = fail[6]
-    return reply, nextA, nextK
+    if reqSlot and reqCount > 0 then reqNewest = rpmScoreAt(reqSlot, reqCount - 1) or -1 end
+    return {0, reqLimit, reqRemaining, reqNewest, tokLimit, tokRemaining, tokNewest, fail[1], fail[2], int(fail[3]), int(fail[4]),
+      int(fail[5]), fail[6]}
   end
 
-  local expiresAt = int(now + inFlightTtl)
-  for i = 0, n - 1 do
-    local k = k0 + i * 4
-    local limit = limits[i]
-    if limit[1] >= 0 then
-      redis.call('ZADD', KEYS[k + 1], int(now), ticket)
-      redis.call('PEXPIRE', KEYS[k + 1], int(WINDOW))
+  local expiresAt = now + inFlightTtl
+  for i = 1, #list do
+    local scope = list[i]
+    local st = slotOf(scope.slot)
+    if scope.rpm >= 0 then
+      local r = st.rpm
+      r.adds[#r.adds + 1] = now
+      r.adds[#r.adds + 1] = ticket
+      r.count = r.count + 1
     end
-    if limit[2] >= 0 then
-      redis.call('ZADD', KEYS[k + 3], expiresAt, ticket)
-      redis.call('PEXPIRE', KEYS[k + 3], int(inFlightTtl))
+    if scope.par >= 0 then
+      local p = st.par
+      p.adds[#p.adds + 1] = expiresAt
+      p.adds[#p.adds + 1] = ticket
+      p.count = p.count + 1
     end
-    if limit[3] then
-      local key = KEYS[k + 4]
-      local b = budgets[i]
+    if scope.budgeted then
+      local b = st.budget
       if cost > 0 or tokens > 0 then
-        local earliest = b[3]
-        if not earliest or now + inFlightTtl < earliest then earliest = now + inFlightTtl end
-        redis.call('HSET', key, 'reserved', int(b[1] + cost), 'reserved_tokens', int(b[2] + tokens), 'e', int(earliest),
-          'r:' .. ticket, ARGV[a + 2] .. '|' .. ARGV[a + 3] .. '|' .. expiresAt)
+        b.reserved = b.reserved + cost
+        b.reservedTokens = b.reservedTokens + tokens
+        if not b.e or expiresAt < b.e then b.e = expiresAt end
+        b.set[#b.set + 1] = 'r:' .. ticket
+        b.set[#b.set + 1] = costText .. '|' .. tokensText .. '|' .. int(expiresAt)
+        b.dirty = true
       end
-      -- The idle TTL is refreshed at most every tenth of it, not on every request.
-      if stale(b[4], now, idleTtl / 10) then
-        redis.call('HSET', key, 'x', int(now))
-        redis.call('PEXPIRE', key, int(idleTtl))
-      end
+      b.touch = true
+      if now > b.now then b.now = now end
     end
   end
-  return reply, nextA, nextK
+  return {1, reqLimit, reqRemaining, reqNewest, tokLimit, tokRemaining, tokNewest}
 end
 
-local a, k = 4, 0
-for _ = 1, settleCount do a, k = settleOne(a, k) end
 local replies = {}
 while a <= #ARGV do
-  local reply
-  reply, a, k = admitOne(a, k)
-  replies[#replies + 1] = reply
+  local now, ticket, cost, tokens, list = entryHead(a)
+  replies[#replies + 1] = admitOne(now, ticket, cost, tokens, list, ARGV[a + 2], ARGV[a + 3])
+  a = a + 5
+end
+
+-- Write back every slot this call touched.
+for s = 1, slotCount do
+  local st = slots[s]
+  if st then
+    local r = st.rpm
+    if r and #r.adds > 0 then
+      for i = 1, #r.adds, 2 do r.adds[i] = int(r.adds[i]) end
+      for i = 1, #r.adds, 1000 do redis.call('ZADD', st.rpmKey, unpack(r.adds, i, math.min(i + 999, #r.adds))) end
+      redis.call('PEXPIRE', st.rpmKey, int(WINDOW))
+    end
+    tpmWrite(st)
+    local p = st.par
+    if p and #p.adds > 0 then
+      for i = 1, #p.adds, 2 do p.adds[i] = int(p.adds[i]) end
+      for i = 1, #p.adds, 1000 do redis.call('ZADD', st.parKey, unpack(p.adds, i, math.min(i + 999, #p.adds))) end
+      redis.call('PEXPIRE', st.parKey, int(inFlightTtl))
+    end
+    budgetWrite(st)
+  end
 end
 return replies
 `;

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'iovalkey';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ValkeyLimitStore } from '../../../../gateway/tokenomics/limits';
-import type { AdmitDecision, LimitScope, ValkeyLimitStoreProps } from '../../../../gateway/tokenomics/limits';
+import { MemoryLimitStore, ValkeyLimitStore } from '../../../../gateway/tokenomics/limits';
+import type { AdmitDecision, LimitScope, LimitStore, ValkeyLimitStoreProps } from '../../../../gateway/tokenomics/limits';
 import { scriptCallCount, startRedisSentinel, startRedisServer } from '../../../support/redis-server';
 import type { RedisServer } from '../../../support/redis-server';
 import { freePort } from '../../../support/free-port';
@@ -222,6 +222,105 @@ describe('ValkeyLimitStore on the wire', () => {
     }
     expect((await store.usage(rpmScope, T0 + 10)).requests).toBe(4);
     expect((await store.usage(budgetScope, T0 + 10)).reservedCost).toBeCloseTo(4, 9);
+  });
+
+  it('decides turns of mixed admits and settles exactly as one by one, and as the in-memory store (shared team slot, every limit kind)', async () => {
+    // GIVEN two keys of one team, every kind of limit among them, and three stores: one gets each turn's
+    // operations together (one script call a turn), another one at a time, and the in-memory store (its
+    // own implementation of the same rules) one at a time too
+    const together = replica({ keyPrefix: newPrefix() });
+    const oneByOne = replica({ keyPrefix: newPrefix() });
+    const memory = new MemoryLimitStore();
+    const keyA: LimitScope = { id: 'key:a', rpm: 6, tpm: 1500, maxParallel: 2, maxBudget: 2 };
+    const keyB: LimitScope = { id: 'key:b', rpm: 4, maxBudgetTokens: 3000 };
+    const team: LimitScope = { id: 'team:t', rpm: 8, tpm: 2500, maxBudget: 3 };
+    const lists: readonly (readonly LimitScope[])[] = [
+      [keyA, team],
+      [keyB, team],
+    ];
+    let seed = 42;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    type Ticket = Extract<AdmitDecision, { admitted: true }>['ticket'];
+    const open: Array<{ together: Ticket; oneByOne: Ticket; memory: Ticket; cost: number; tokens: number }> = [];
+    const comparable = (decision: AdmitDecision): unknown => ({ ...decision, ticket: undefined });
+    let admitsSeen = 0;
+    let rejectionsSeen = 0;
+    let settlesSeen = 0;
+
+    // WHEN 40 turns (7 s apart, so RPM entries, slots and reservations of unsettled calls expire along the
+    // way) each issue 1–12 admits and settles
+    for (let turn = 0; turn < 40; turn += 1) {
+      const now = T0 + turn * 7000;
+      type Operation = { kind: 'admit'; scopes: readonly LimitScope[]; cost: number; tokens: number } | { kind: 'settle'; index: number; cost: number; tokens: number };
+      const operations: Operation[] = [];
+      const count = 1 + Math.floor(random() * 12);
+      const settling = new Set<number>();
+      for (let index = 0; index < count; index += 1) {
+        if (open.length > settling.size && random() < 0.4) {
+          let pick = Math.floor(random() * open.length);
+          while (settling.has(pick)) pick = (pick + 1) % open.length;
+          settling.add(pick);
+          const entry = open[pick]!;
+          operations.push({ kind: 'settle', index: pick, cost: entry.cost * random(), tokens: Math.floor(entry.tokens * random()) });
+        } else {
+          operations.push({
+            kind: 'admit',
+            scopes: lists[Math.floor(random() * lists.length)]!,
+            cost: [0, 0.1, 0.3][Math.floor(random() * 3)]!,
+            tokens: [10, 200, 700][Math.floor(random() * 3)]!,
+          });
+        }
+      }
+      const run = (store: LimitStore, operation: Operation, which: 'together' | 'oneByOne' | 'memory'): Promise<AdmitDecision | undefined> =>
+        operation.kind === 'admit'
+          ? store.admit({ scopes: operation.scopes, nowMs: now, worstCaseCost: operation.cost, worstCaseTokens: operation.tokens, requestId: 'r' })
+          : store.settle(open[operation.index]![which], { cost: operation.cost, tokens: operation.tokens }, now).then(() => undefined);
+      const before = await evalshaCalls();
+      const batched = await Promise.all(operations.map((operation) => run(together, operation, 'together')));
+      expect((await evalshaCalls()) - before, `turn ${turn}`).toBe(1);
+      // (a call carries the turn's settles ahead of its admits, so the reference settles first too)
+      const sequential: Array<AdmitDecision | undefined> = new Array(operations.length);
+      const remembered: Array<AdmitDecision | undefined> = new Array(operations.length);
+      for (const settlesFirst of [true, false]) {
+        for (let index = 0; index < operations.length; index += 1) {
+          const operation = operations[index]!;
+          if ((operation.kind === 'settle') !== settlesFirst) continue;
+          sequential[index] = await run(oneByOne, operation, 'oneByOne');
+          remembered[index] = await run(memory, operation, 'memory');
+        }
+      }
+
+      // THEN every decision, with its headers and retry times, is the same in all three
+      for (let index = 0; index < operations.length; index += 1) {
+        const a = batched[index];
+        const b = sequential[index];
+        const c = remembered[index];
+        const where = `turn ${turn}, operation ${index}`;
+        expect(a === undefined ? undefined : comparable(a), where).toEqual(b === undefined ? undefined : comparable(b));
+        expect(a === undefined ? undefined : comparable(a), `${where} (in-memory store)`).toEqual(c === undefined ? undefined : comparable(c));
+        const operation = operations[index]!;
+        if (operation.kind === 'settle') settlesSeen += 1;
+        else if (a?.admitted && b?.admitted && c?.admitted) {
+          admitsSeen += 1;
+          open.push({ together: a.ticket, oneByOne: b.ticket, memory: c.ticket, cost: operation.cost, tokens: operation.tokens });
+        } else rejectionsSeen += 1;
+      }
+      for (const index of [...settling].sort((x, y) => y - x)) open.splice(index, 1);
+    }
+
+    // and so is what every scope holds at the end
+    for (const scope of [keyA, keyB, team]) {
+      const usage = await together.usage(scope, T0 + 40 * 7000);
+      expect(usage, scope.id).toEqual(await oneByOne.usage(scope, T0 + 40 * 7000));
+      expect(usage, `${scope.id} (in-memory store)`).toEqual(await memory.usage(scope, T0 + 40 * 7000));
+    }
+    // (the sequence exercised admits, rejections and settles alike)
+    expect(admitsSeen).toBeGreaterThan(30);
+    expect(rejectionsSeen).toBeGreaterThan(30);
+    expect(settlesSeen).toBeGreaterThan(30);
   });
 
   it('splits a large turn into calls of at most 128 entries, still in order', async () => {

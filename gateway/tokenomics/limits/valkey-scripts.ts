@@ -274,7 +274,10 @@ local function budgetWrite(st)
   local b = st.budget
   if not b then return end
   local key = st.spendKey
-  if b.dirty then
+  -- The idle TTL is refreshed when the scope is used (also by calls that reserve nothing), at most every
+  -- tenth of it, not on every request.
+  local refresh = b.touch and stale(b.x, b.now, idleTtl / 10)
+  if b.dirty or refresh then
     local args = {'spend', int(b.spend), 'spend_tokens', int(b.spendTokens), 'reserved', int(b.reserved),
       'reserved_tokens', int(b.reservedTokens)}
     if b.e then
@@ -282,8 +285,7 @@ local function budgetWrite(st)
       args[#args + 1] = int(b.e)
     end
     for i = 1, #b.set do args[#args + 1] = b.set[i] end
-    -- The idle TTL is refreshed at most every tenth of it, not on every request.
-    if b.touch and stale(b.x, b.now, idleTtl / 10) then
+    if refresh then
       args[#args + 1] = 'x'
       args[#args + 1] = int(b.now)
       redis.call('HSET', key, unpack(args))

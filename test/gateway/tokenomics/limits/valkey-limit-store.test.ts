@@ -111,6 +111,22 @@ describe('ValkeyLimitStore across replicas', () => {
     expect((await survivor.usage(key, T0 + 60_000)).reservedCost).toBeCloseTo(0.9, 9);
   });
 
+  it('keeps a budget counter alive while calls that reserve nothing use it', async () => {
+    // GIVEN a budget counter whose TTL has almost run out
+    const keyPrefix = newPrefix();
+    const store = replica({ keyPrefix, budgetIdleTtlMs: 60_000 });
+    const scope: LimitScope = { id: 'key:free-calls', maxBudget: 5 };
+    const free = (nowMs: number): Promise<AdmitDecision> => store.admit({ scopes: [scope], nowMs, worstCaseCost: 0, worstCaseTokens: 0, requestId: 'free' });
+    expect((await free(T0)).admitted).toBe(true);
+    await raw.pexpire(`${keyPrefix}spend:key:free-calls`, 5_000);
+
+    // WHEN a call that reserves nothing comes after a tenth of the idle TTL
+    expect((await free(T0 + 6_001)).admitted).toBe(true);
+
+    // THEN the counter's TTL is the idle TTL again
+    expect(await raw.pttl(`${keyPrefix}spend:key:free-calls`)).toBeGreaterThan(50_000);
+  });
+
   it('lets Valkey drop an idle parallel-slot key by itself after the TTL (real time)', async () => {
     const keyPrefix = newPrefix();
     const store = replica({ keyPrefix, inFlightTtlMs: 300 });

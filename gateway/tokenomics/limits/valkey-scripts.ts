@@ -75,25 +75,6 @@ local function tpmRetryMs(key, used, limit, nowMs, nowSec)
   return WINDOW
 end
 
--- The TTL (90 s) is refreshed at most every 30 s: the key outlives its last write by at least 60 s.
-local function tpmAdd(key, now, nowSec, amount)
-  local total, n, s, current, x = tpmLoad(key, nowSec, int(nowSec))
-  local b = nowSec
-  if s and b < s then
-    -- Another replica's clock is ahead: count the tokens in the oldest live bucket.
-    b = s
-    current = tonumber(redis.call('HGET', key, int(b)))
-  end
-  if not n or b > n then n = b end
-  if stale(x, now, WINDOW / 2) then
-    redis.call('HSET', key, int(b), int((current or 0) + amount), 't', int(total + amount), 's', int(s or b), 'n', int(n),
-      'x', int(now))
-    redis.call('PEXPIRE', key, int(WINDOW * 3 / 2))
-  else
-    redis.call('HSET', key, int(b), int((current or 0) + amount), 't', int(total + amount), 's', int(s or b), 'n', int(n))
-  end
-end
-
 -- Drops expired reservations and recomputes what is reserved from the ones left.
 local function sweepReservations(key, now)
   local all = redis.call('HGETALL', key)
@@ -228,6 +209,8 @@ local function tpmState(st, now)
   return st.tpm
 end
 
+-- Adds the settled tokens to their bucket. The TTL (90 s) is refreshed at most every 30 s: the key
+-- outlives its last write by at least 60 s.
 local function tpmWrite(st)
   local t = st.tpm
   if not t or t.add == 0 then return end
@@ -480,23 +463,21 @@ while a <= #ARGV do
   a = a + 5
 end
 
+-- Adds a sorted set's pending members (score, member, ...) and sets its TTL.
+local function zaddAll(key, adds, ttl)
+  if #adds == 0 then return end
+  for i = 1, #adds, 2 do adds[i] = int(adds[i]) end
+  for i = 1, #adds, 1000 do redis.call('ZADD', key, unpack(adds, i, math.min(i + 999, #adds))) end
+  redis.call('PEXPIRE', key, int(ttl))
+end
+
 -- Write back every slot this call touched.
 for s = 1, slotCount do
   local st = slots[s]
   if st then
-    local r = st.rpm
-    if r and #r.adds > 0 then
-      for i = 1, #r.adds, 2 do r.adds[i] = int(r.adds[i]) end
-      for i = 1, #r.adds, 1000 do redis.call('ZADD', st.rpmKey, unpack(r.adds, i, math.min(i + 999, #r.adds))) end
-      redis.call('PEXPIRE', st.rpmKey, int(WINDOW))
-    end
+    if st.rpm then zaddAll(st.rpmKey, st.rpm.adds, WINDOW) end
     tpmWrite(st)
-    local p = st.par
-    if p and #p.adds > 0 then
-      for i = 1, #p.adds, 2 do p.adds[i] = int(p.adds[i]) end
-      for i = 1, #p.adds, 1000 do redis.call('ZADD', st.parKey, unpack(p.adds, i, math.min(i + 999, #p.adds))) end
-      redis.call('PEXPIRE', st.parKey, int(inFlightTtl))
-    end
+    if st.par then zaddAll(st.parKey, st.par.adds, inFlightTtl) end
     budgetWrite(st)
   end
 end

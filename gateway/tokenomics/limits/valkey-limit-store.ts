@@ -77,7 +77,7 @@ type ScriptReply = Array<number | string | null>;
 interface LimitCommands {
   /** Arrays are flattened into the command's arguments. */
   switchyardLimitBatch(keyCount: string, keys: readonly string[], args: readonly string[]): Promise<ScriptReply[]>;
-  switchyardLimitUsage(...args: string[]): Promise<ScriptReply>;
+  switchyardLimitUsage(keyCount: string, keys: readonly string[], nowMs: string): Promise<ScriptReply>;
 }
 
 const NO_LIMIT = '-1';
@@ -86,6 +86,8 @@ const MAX_ENTRIES_PER_CALL = 128;
 
 /** A scope's part of a script call: its keys and its limits. */
 interface ScopeWire {
+  /** The scope's id, which a rejection names. */
+  readonly id: string;
   /** `rpm`, `tpm`, `par`, `spend`. */
   readonly keys: readonly string[];
   /** The scope's state in Valkey: its spend key, which carries the id and the budget period. */
@@ -99,7 +101,6 @@ interface ScopeWire {
 /** The limited scopes of a scope list, as a script call carries them. */
 interface ScopeListWire {
   readonly scopes: readonly ScopeWire[];
-  readonly scopeIds: readonly string[];
   readonly needsSettle: boolean;
 }
 
@@ -335,7 +336,7 @@ export class ValkeyLimitStore implements LimitStore {
       requested: Number(reply[11]),
       retryMs: Number(reply[12]),
     };
-    return rejectedDecision(entry.ticket.list.scopeIds[Number(reply[7])] ?? '', failure, figures, entry.nowMs);
+    return rejectedDecision(entry.ticket.list.scopes[Number(reply[7])]?.id ?? '', failure, figures, entry.nowMs);
   }
 
   release(ticket: LimitTicket, nowMs: number): Promise<void> {
@@ -345,15 +346,7 @@ export class ValkeyLimitStore implements LimitStore {
   async usage(scope: Pick<LimitScope, 'id' | 'budgetPeriod'>, nowMs: number): Promise<ScopeUsage> {
     // Queued admits and settles leave first: the figures include every call issued before this one.
     this.flush();
-    const { prefix } = this;
-    const reply = await this.commands.switchyardLimitUsage(
-      '4',
-      `${prefix}rpm:${scope.id}`,
-      `${prefix}tpm:${scope.id}`,
-      `${prefix}par:${scope.id}`,
-      this.spendKeyOf(scope),
-      String(Math.floor(nowMs)),
-    );
+    const reply = await this.commands.switchyardLimitUsage('4', this.keysOf(scope), String(Math.floor(nowMs)));
     const spend = Number(reply[3]);
     const spendTokens = Number(reply[5]);
     return {
@@ -391,14 +384,11 @@ export class ValkeyLimitStore implements LimitStore {
     const cached = this.listWires.get(scopes);
     if (cached !== undefined) return cached;
     const wires: ScopeWire[] = [];
-    const scopeIds: string[] = [];
     for (const scope of scopes) {
       const wire = this.wireOf(scope);
-      if (wire === undefined) continue;
-      wires.push(wire);
-      scopeIds.push(scope.id);
+      if (wire !== undefined) wires.push(wire);
     }
-    const list = { scopes: wires, scopeIds, needsSettle: wires.some((wire) => wire.needsSettle) };
+    const list = { scopes: wires, needsSettle: wires.some((wire) => wire.needsSettle) };
     this.listWires.set(scopes, list);
     return list;
   }
@@ -418,11 +408,11 @@ export class ValkeyLimitStore implements LimitStore {
     const budgeted = maxBudget !== undefined || maxBudgetTokens !== undefined;
     let wire: ScopeWire | undefined;
     if (rpm !== undefined || tpm !== undefined || maxParallel !== undefined || budgeted) {
-      const { prefix } = this;
-      const spendKey = this.spendKeyOf(scope);
+      const keys = this.keysOf(scope);
       wire = {
-        keys: [`${prefix}rpm:${scope.id}`, `${prefix}tpm:${scope.id}`, `${prefix}par:${scope.id}`, spendKey],
-        slot: spendKey,
+        id: scope.id,
+        keys,
+        slot: keys[3] as string,
         limits:
           `${rpm === undefined ? NO_LIMIT : rpm} ${tpm === undefined ? NO_LIMIT : tpm} ` +
           `${maxParallel === undefined ? NO_LIMIT : maxParallel} ` +
@@ -436,8 +426,13 @@ export class ValkeyLimitStore implements LimitStore {
     return wire;
   }
 
-  /** The spend counter's key carries the budget period, so a reset starts a new counter. */
-  private spendKeyOf(scope: Pick<LimitScope, 'id' | 'budgetPeriod'>): string {
-    return scope.budgetPeriod ? `${this.prefix}spend:${scope.id}@${scope.budgetPeriod}` : `${this.prefix}spend:${scope.id}`;
+  /**
+   * A scope's keys, as the scripts take them: `rpm`, `tpm`, `par` and `spend`. The spend counter's key
+   * carries the budget period, so a reset starts a new counter.
+   */
+  private keysOf(scope: Pick<LimitScope, 'id' | 'budgetPeriod'>): string[] {
+    const { prefix } = this;
+    const spend = scope.budgetPeriod ? `${prefix}spend:${scope.id}@${scope.budgetPeriod}` : `${prefix}spend:${scope.id}`;
+    return [`${prefix}rpm:${scope.id}`, `${prefix}tpm:${scope.id}`, `${prefix}par:${scope.id}`, spend];
   }
 }

@@ -228,6 +228,13 @@ local function tpmWrite(st)
   t.used, t.current, t.add, t.s, t.newest = t.used + t.add, t.current + t.add, 0, t.s or t.bucket, n
 end
 
+-- Counts a member admitted by this call into an RPM log or parallel-slot state; it is written at the end.
+local function addPending(state, score, member)
+  state.adds[#state.adds + 1] = score
+  state.adds[#state.adds + 1] = member
+  state.count = state.count + 1
+end
+
 -- Parallel slots: the stored count, plus this call's admits waiting in \`adds\` (expiry, member, ...).
 local function parState(st)
   if st.par then return st.par end
@@ -301,7 +308,7 @@ for _ = 1, settleCount do
       if now > g.now then g.now = now end
       if scope.tpm >= 0 and tokens > 0 then g.tokens = g.tokens + tokens end
       if scope.par >= 0 then g.parTickets[#g.parTickets + 1] = ticket end
-      if scope.budgeted then g.budget[#g.budget + 1] = {ticket, cost, tokens, now} end
+      if scope.budgeted then g.budget[#g.budget + 1] = {ticket, cost, tokens} end
     end
   end
 end
@@ -427,18 +434,8 @@ local function admitOne(now, ticket, cost, tokens, list, costText, tokensText)
   for i = 1, #list do
     local scope = list[i]
     local st = slotOf(scope.slot)
-    if scope.rpm >= 0 then
-      local r = st.rpm
-      r.adds[#r.adds + 1] = now
-      r.adds[#r.adds + 1] = ticket
-      r.count = r.count + 1
-    end
-    if scope.par >= 0 then
-      local p = st.par
-      p.adds[#p.adds + 1] = expiresAt
-      p.adds[#p.adds + 1] = ticket
-      p.count = p.count + 1
-    end
+    if scope.rpm >= 0 then addPending(st.rpm, now, ticket) end
+    if scope.par >= 0 then addPending(st.par, expiresAt, ticket) end
     if scope.budgeted then
       local b = st.budget
       if cost > 0 or tokens > 0 then

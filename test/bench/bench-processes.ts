@@ -278,11 +278,6 @@ export function readCpuSeconds(pid: number, ticksPerSecond: number): number | un
   return times === undefined ? undefined : times.user + times.system;
 }
 
-/**
- * Pins every process descended from this one (servers started by helpers that hide their pids, such as
- * Postgres and Valkey) to `core`, except the pids in `except`, and renices them to `niceness` when given.
- * Processes they fork later inherit both. Returns how many were pinned; 0 when the plan is unpinned or /proc is missing.
- */
 /** Pids of the processes descended from this one, except those under (or equal to) a pid in `except`. */
 function descendantPids(except: ReadonlySet<number>): number[] | undefined {
   const parentOf = new Map<number, number>();
@@ -330,6 +325,11 @@ export function readDescendantsCpuSeconds(except: ReadonlySet<number>, ticksPerS
   return seconds;
 }
 
+/**
+ * Pins every process descended from this one (servers started by helpers that hide their pids, such as
+ * Postgres and Valkey) to `core`, except the pids in `except`, and renices them to `niceness` when given.
+ * Processes they fork later inherit both. Returns how many were pinned; 0 when the plan is unpinned or /proc is missing.
+ */
 export function pinDescendants(plan: CpuPlan, core: number, except: ReadonlySet<number> = new Set(), niceness?: number): number {
   if (!plan.pinned) return 0;
   const pids = descendantPids(except);

@@ -37,8 +37,8 @@ import {
 import type { BenchChild, CpuPlan } from './bench-processes';
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile';
 import type { CpuProfile, ProfileSummary } from './cpu-profile';
-import { describeLoadGenerator, parseLoadGenerator, runLoad, runStreaming, summarizeLatencies } from './load';
-import type { LatencySummary, LoadResult } from './load';
+import { describeLoadGenerator, loadGeneratorFor, parseLoadGenerator, runLoad, runStreaming, summarizeLatencies } from './load';
+import type { LatencySummary, LoadResult, SaturationFigures } from './load';
 import { BENCH_COMPLETION_TEXT } from './mock-upstream';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -134,18 +134,7 @@ interface TargetMeasurements {
 
 interface TargetReport {
   readonly label: string;
-  readonly saturation: {
-    readonly connections: number;
-    readonly requestsPerSecond: number;
-    readonly latency: LatencySummary;
-    readonly non2xx: number;
-    readonly errors: number;
-    readonly timeouts: number;
-    /** CPU time of the target process per request (the upstream's own for `direct`). */
-    readonly cpuMicrosPerRequest: number | null;
-    /** Cores busy in the target process during the run. */
-    readonly coreUtilization: number | null;
-  };
+  readonly saturation: SaturationFigures;
   readonly oneConnection: { readonly latency: LatencySummary; readonly errors: number };
   readonly streaming: {
     readonly firstToken: LatencySummary;
@@ -367,7 +356,6 @@ async function main(): Promise<void> {
     if (entry === undefined) throw new Error(`no measurements for ${target.name}`);
     return entry;
   };
-  /** Saturation runs use the cheapest generator there is; 1-connection latency keeps autocannon's every sample. */
   const load = (target: Target, connections: number, durationSeconds: number): Promise<LoadResult> =>
     runLoad({
       url: `${target.origin}${CHAT_PATH}`,
@@ -375,7 +363,7 @@ async function main(): Promise<void> {
       body: COMPLETION_BODY,
       connections,
       durationSeconds,
-      generator: connections === 1 ? 'autocannon' : generator,
+      generator: loadGeneratorFor(connections, generator),
     });
   const stream = (target: Target, count: number) =>
     runStreaming({

@@ -76,6 +76,20 @@ export interface LoadResult {
   readonly latency: LatencySummary;
 }
 
+/** What the benches report of one saturation run of a target. */
+export interface SaturationFigures {
+  readonly connections: number;
+  readonly requestsPerSecond: number;
+  readonly latency: LatencySummary;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  /** CPU time of the target process per request (the upstream's own for `direct`). */
+  readonly cpuMicrosPerRequest: number | null;
+  /** Cores busy in the target process during the run. */
+  readonly coreUtilization: number | null;
+}
+
 export type LoadGenerator = NonNullable<LoadOptions['generator']>;
 
 /** The `--load-generator` flag of the benches: `auto` (the default), `wrk` or `autocannon`. */
@@ -85,12 +99,25 @@ export function parseLoadGenerator(value: string | undefined): LoadGenerator {
   throw new Error(`--load-generator must be auto, wrk or autocannon, got ${value}`);
 }
 
+/**
+ * The generator of a run at `connections`: the benches' choice (`--load-generator`) for saturation, and
+ * always autocannon at 1 connection, whose latency samples are all kept.
+ */
+export function loadGeneratorFor(connections: number, saturation: LoadGenerator): LoadGenerator {
+  return connections === 1 ? 'autocannon' : saturation;
+}
+
+/** The wrk program a generator setting runs here, or `undefined` for autocannon; throws when wrk is asked for and missing. */
+function wrkFor(generator: LoadGenerator): string | undefined {
+  if (generator === 'autocannon') return undefined;
+  const wrk = findWrk();
+  if (generator === 'wrk' && wrk === undefined) throw new Error('wrk is not on the PATH (apt-get install wrk)');
+  return wrk;
+}
+
 /** The program a generator setting runs here (`auto` resolved), for reports. */
 export function describeLoadGenerator(generator: LoadGenerator): 'wrk' | 'autocannon' {
-  if (generator === 'autocannon') return 'autocannon';
-  if (findWrk() !== undefined) return 'wrk';
-  if (generator === 'wrk') throw new Error('wrk is not on the PATH (apt-get install wrk)');
-  return 'autocannon';
+  return wrkFor(generator) === undefined ? 'autocannon' : 'wrk';
 }
 
 /** The wrk program on the PATH, if any. */
@@ -104,10 +131,8 @@ export function findWrk(env: Readonly<Record<string, string | undefined>> = proc
 }
 
 /** One run of `POST url`, by the generator asked for. */
-export function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const generator = options.generator ?? 'autocannon';
-  const wrk = generator === 'autocannon' ? undefined : findWrk();
-  if (generator === 'wrk' && wrk === undefined) return Promise.reject(new Error('wrk is not on the PATH (apt-get install wrk)'));
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const wrk = wrkFor(options.generator ?? 'autocannon');
   return wrk === undefined ? runAutocannon(options) : runWrk(wrk, options);
 }
 

@@ -50,8 +50,8 @@ import {
   waitForHealthy,
 } from './bench-processes';
 import type { BenchChild, CpuPlan } from './bench-processes';
-import { describeLoadGenerator, parseLoadGenerator, runLoad, summarizeLatencies } from './load';
-import type { LatencySummary, LoadResult } from './load';
+import { describeLoadGenerator, loadGeneratorFor, parseLoadGenerator, runLoad, summarizeLatencies } from './load';
+import type { LatencySummary, LoadResult, SaturationFigures } from './load';
 import { BENCH_COMPLETION_TEXT } from './mock-upstream';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -134,20 +134,12 @@ interface Measured {
   saturations: SaturationRun[];
 }
 
-interface SaturationReport {
-    readonly connections: number;
-    readonly requestsPerSecond: number;
-    readonly latency: LatencySummary;
-    readonly non2xx: number;
-    readonly errors: number;
-    readonly timeouts: number;
-    readonly cpuMicrosPerRequest: number | null;
-    readonly systemMicrosPerRequest: number | null;
-    readonly loadCoreBusy: number | null;
-    readonly coreUtilization: number | null;
-    readonly valkeyCallsPerRequest: number | null;
-    readonly servicesMicrosPerRequest: number | null;
-    readonly servicesByName: Readonly<Record<string, number>> | null;
+interface SaturationReport extends SaturationFigures {
+  readonly systemMicrosPerRequest: number | null;
+  readonly loadCoreBusy: number | null;
+  readonly valkeyCallsPerRequest: number | null;
+  readonly servicesMicrosPerRequest: number | null;
+  readonly servicesByName: Readonly<Record<string, number>> | null;
 }
 
 interface TargetReport {
@@ -403,7 +395,6 @@ async function main(): Promise<void> {
     if (entry === undefined) throw new Error(`no measurements for ${target.name}`);
     return entry;
   };
-  /** Saturation runs use the cheapest generator there is; 1-connection latency keeps autocannon's every sample. */
   const load = async (target: Target, connections: number, durationSeconds: number): Promise<LoadResult> => {
     const result = await runLoad({
       url: `${target.origin}${CHAT_PATH}`,
@@ -411,7 +402,7 @@ async function main(): Promise<void> {
       body: COMPLETION_BODY,
       connections,
       durationSeconds,
-      generator: connections === 1 ? 'autocannon' : generator,
+      generator: loadGeneratorFor(connections, generator),
     });
     if (target.name === 'full') fullOk += result.ok;
     return result;
@@ -527,12 +518,11 @@ async function main(): Promise<void> {
       log();
       for (const line of formatProfileSummary(fullSummary)) log(line);
     }
-    // The busiest window lies in a target's fastest saturation run.
-    const bareRate = bestRun(measurementsOf(targets[1] as Target).saturations)?.load.requestsPerSecond;
-    const fullRate = bestRun(measurementsOf(targets[2] as Target).saturations)?.load.requestsPerSecond;
+    // The busiest window of each profile is a stretch of its fastest saturation run: requests = rate × window.
+    const bareRate = bestRun(measured.get('bare')?.saturations ?? [])?.load.requestsPerSecond;
+    const fullRate = bestRun(measured.get('full')?.saturations ?? [])?.load.requestsPerSecond;
     if (fullSummary !== undefined && bareSummary !== undefined && bareRate !== undefined && fullRate !== undefined) {
       log();
-      // The busiest window of each profile is a stretch of its saturation run: requests = rate × window.
       const requestsIn = (summary: ProfileSummary, rate: number): number => (rate * summary.totalMs) / 1000;
       for (const line of formatPerRequestDiff(
         { label: 'bare', summary: bareSummary, requests: requestsIn(bareSummary, bareRate) },
@@ -544,7 +534,6 @@ async function main(): Promise<void> {
     }
     log();
   }
-
 
   const reports = Object.fromEntries(targets.map((target) => [target.name, report(target, measurementsOf(target))])) as Record<TargetName, TargetReport>;
   const { direct, bare: bareReport, full: fullReport } = reports;

@@ -1,14 +1,16 @@
 /**
- * Tokenomics benchmark (`npm run bench:tokenomics [-- --quick] [-- --profile] [-- --connections N]`). Never a test: it reports.
- * `--profile` runs both gateways under `node --cpu-prof` and prints where the full path's CPU time goes
- * and what it adds per request over the bare path. `--connections N` saturates at N connections only.
+ * Tokenomics benchmark (`npm run bench:tokenomics [-- --quick] [-- --profile] [-- --connections N] [-- --node-flags '…']`).
+ * Never a test: it reports. `--profile` runs both gateways under `node --cpu-prof` and prints where the full
+ * path's CPU time goes and what it adds per request over the bare path. `--connections N` saturates at N
+ * connections only; `--node-flags` passes extra Node/V8 flags to both gateways.
  *
  * The full request path — virtual key, rate limits, budget and batched spend logging, with a real
  * Postgres and a real Valkey/Redis — against the bare path (`--no-database`, master key) and the mock
  * upstream called directly, all measured in the same run with the same non-streaming load: 1 connection
- * (latency, interleaved rounds) and 64 and 256 connections (throughput and gateway CPU per request, taken
- * from each target's fastest run: the full path waits for Valkey on every request, so it needs more
- * requests in flight to keep its core busy). Pinned like
+ * (latency, interleaved rounds) and 64 and 256 connections (throughput and gateway CPU per request, in
+ * rounds whose target order rotates, taken from each target's fastest run: the full path waits for Valkey
+ * on every request, so it needs more requests in flight to keep its core busy, and a slow phase of a
+ * shared machine lands on one run rather than on one target). Pinned like
  * `gateway-bench.ts`: load generator and upstream on core 0, both gateways on core 1 (only one is loaded
  * at a time). Postgres and Valkey (when this bench starts them) are pinned to core 2 when there is one,
  * else to core 0 with the load, so that the gateway's core serves the gateway only.
@@ -45,6 +47,7 @@ import {
   readCoreTicks,
   readDescendantsCpuSeconds,
   readCpuTimes,
+  readMemoryMiB,
   spawnNode,
   stopChild,
   waitForHealthy,
@@ -82,6 +85,11 @@ interface Settings {
    * needs more requests in flight than the bare path to keep its core busy; each target runs at each.
    */
   readonly saturationConnections: readonly number[];
+  /**
+   * Rounds of saturation runs, the targets' order rotating each round, so that a slow phase of the
+   * machine does not land on one target only; each target's fastest run counts.
+   */
+  readonly saturationRounds: number;
   readonly saturationSeconds: number;
   /** Sequential requests of the spend-log and database-round-trip check. */
   readonly exactRequests: number;
@@ -93,12 +101,13 @@ const FULL: Settings = {
   rounds: 3,
   latencySecondsPerRound: 1.5,
   saturationConnections: [64, 256],
-  saturationSeconds: 5,
+  saturationRounds: 2,
+  saturationSeconds: 4,
   exactRequests: 5000,
   budgetMs: 150_000,
 };
 
-const QUICK: Settings = { ...FULL, warmupSeconds: 1, rounds: 2, latencySecondsPerRound: 1, saturationSeconds: 2, exactRequests: 1000, budgetMs: 100_000 };
+const QUICK: Settings = { ...FULL, warmupSeconds: 1, rounds: 2, saturationRounds: 1, latencySecondsPerRound: 1, saturationSeconds: 2, exactRequests: 1000, budgetMs: 100_000 };
 
 type TargetName = 'direct' | 'bare' | 'full';
 
@@ -126,6 +135,8 @@ interface SaturationRun {
   readonly servicesMicrosPerRequest?: number;
   /** The same per program (`redis-server`, `postgres`, …). */
   readonly servicesByName?: Readonly<Record<string, number>>;
+  /** The serving process's resident memory right after the run. */
+  readonly rssMiB?: number;
 }
 
 interface Measured {
@@ -140,12 +151,13 @@ interface SaturationReport extends SaturationFigures {
   readonly valkeyCallsPerRequest: number | null;
   readonly servicesMicrosPerRequest: number | null;
   readonly servicesByName: Readonly<Record<string, number>> | null;
+  readonly rssMiB: number | null;
 }
 
 interface TargetReport {
   readonly label: string;
   readonly oneConnection: { readonly latency: LatencySummary; readonly errors: number };
-  /** Every saturation run, in the order of `saturationConnections`. */
+  /** Every saturation run, in the order they ran. */
   readonly saturationRuns: readonly SaturationReport[];
   /** The run with the highest throughput: the target's saturation throughput and its CPU per request. */
   readonly saturation: SaturationReport;
@@ -272,6 +284,7 @@ function saturationReport(run: SaturationRun | undefined): SaturationReport {
     valkeyCallsPerRequest: run?.valkeyCallsPerRequest ?? null,
     servicesMicrosPerRequest: run?.servicesMicrosPerRequest ?? null,
     servicesByName: run?.servicesByName ?? null,
+    rssMiB: run?.rssMiB ?? null,
   };
 }
 
@@ -283,11 +296,14 @@ function bestRun(runs: readonly SaturationRun[]): SaturationRun | undefined {
 }
 
 function report(target: Target, measured: Measured): TargetReport {
+  // The fastest run's report is the same object as its entry in the list (the table marks it by identity).
+  const runs = measured.saturations.map(saturationReport);
+  const fastest = bestRun(measured.saturations);
   return {
     label: target.label,
     oneConnection: { latency: summarizeLatencies(measured.latencyMs), errors: measured.latencyErrors },
-    saturationRuns: measured.saturations.map(saturationReport),
-    saturation: saturationReport(bestRun(measured.saturations)),
+    saturationRuns: runs,
+    saturation: fastest === undefined ? saturationReport(undefined) : (runs[measured.saturations.indexOf(fastest)] as SaturationReport),
   };
 }
 
@@ -311,8 +327,11 @@ async function main(): Promise<void> {
       profile: { type: 'boolean', default: false },
       connections: { type: 'string' },
       'load-generator': { type: 'string' },
+      'node-flags': { type: 'string' },
     },
   });
+  // Extra Node/V8 flags for both gateways (say, `--max-semi-space-size=32`), to try a tuning out.
+  const nodeFlags = values['node-flags']?.split(/\s+/).filter((flag) => flag.length > 0) ?? [];
   const generator = parseLoadGenerator(values['load-generator']);
   const connections = values.connections === undefined ? undefined : Number(values.connections);
   if (connections !== undefined && !(Number.isInteger(connections) && connections > 0)) throw new Error(`--connections must be a positive integer, got ${values.connections}`);
@@ -367,7 +386,8 @@ async function main(): Promise<void> {
   writeFileSync(configPath, configYaml(upstreamPort));
 
   const profileDir = join(workDir, 'profile');
-  const profileFlags = (name: 'bare' | 'full'): string[] => (profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : []);
+  const profileFlags = (name: 'bare' | 'full'): string[] => [...nodeFlags, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [])];
+  if (nodeFlags.length > 0) log(`gateways run with ${nodeFlags.join(' ')}`);
   if (profile) log('PROFILING: both gateways run under --cpu-prof; their figures are inflated by the profiler');
   const saturationGenerator = describeLoadGenerator(generator);
   log(`load generator: ${saturationGenerator} for saturation, autocannon for 1-connection latency`);
@@ -426,39 +446,43 @@ async function main(): Promise<void> {
   const benchChildren = new Set([upstream.pid, bare.child.pid, full.child.pid]);
   const valkey = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await valkey.connect();
-  for (const target of targets) {
-    for (const connections of settings.saturationConnections) {
-      log(`saturating ${target.label} with ${connections} connections…`);
-      const scriptCallsBefore = target.name === 'full' ? await scriptCallCount(valkey) : 0;
-      const servicesBefore = target.name === 'full' ? readDescendantsCpuSeconds(benchChildren, ticksPerSecond) : undefined;
-      const cpuBefore = readCpuTimes(target.process.pid, ticksPerSecond);
-      const loadCoreBefore = plan.pinned ? readCoreTicks(plan.loadCore) : undefined;
-      const loadStartedAt = performance.now();
-      const result = await load(target, connections, settings.saturationSeconds);
-      const elapsedSeconds = (performance.now() - loadStartedAt) / 1000;
-      const cpuAfter = readCpuTimes(target.process.pid, ticksPerSecond);
-      const loadCoreAfter = plan.pinned ? readCoreTicks(plan.loadCore) : undefined;
-      const answered = result.ok + result.non2xx;
-      const run: { -readonly [Field in keyof SaturationRun]: SaturationRun[Field] } = { connections, load: result };
-      if (loadCoreBefore !== undefined && loadCoreAfter !== undefined && loadCoreAfter.total > loadCoreBefore.total) {
-        run.loadCoreBusy = (loadCoreAfter.busy - loadCoreBefore.busy) / (loadCoreAfter.total - loadCoreBefore.total);
+  for (let round = 0; round < settings.saturationRounds; round += 1) {
+    const order = targets.map((_target, index) => targets[(index + round) % targets.length] as Target);
+    for (const target of order) {
+      for (const connections of settings.saturationConnections) {
+        log(`saturating ${target.label} with ${connections} connections (round ${round + 1}/${settings.saturationRounds})…`);
+        const scriptCallsBefore = target.name === 'full' ? await scriptCallCount(valkey) : 0;
+        const servicesBefore = target.name === 'full' ? readDescendantsCpuSeconds(benchChildren, ticksPerSecond) : undefined;
+        const cpuBefore = readCpuTimes(target.process.pid, ticksPerSecond);
+        const loadCoreBefore = plan.pinned ? readCoreTicks(plan.loadCore) : undefined;
+        const loadStartedAt = performance.now();
+        const result = await load(target, connections, settings.saturationSeconds);
+        const elapsedSeconds = (performance.now() - loadStartedAt) / 1000;
+        const cpuAfter = readCpuTimes(target.process.pid, ticksPerSecond);
+        const loadCoreAfter = plan.pinned ? readCoreTicks(plan.loadCore) : undefined;
+        const memory = readMemoryMiB(target.process.pid);
+        const answered = result.ok + result.non2xx;
+        const run: { -readonly [Field in keyof SaturationRun]: SaturationRun[Field] } = { connections, load: result, ...(memory ? { rssMiB: memory.rssMiB } : {}) };
+        if (loadCoreBefore !== undefined && loadCoreAfter !== undefined && loadCoreAfter.total > loadCoreBefore.total) {
+          run.loadCoreBusy = (loadCoreAfter.busy - loadCoreBefore.busy) / (loadCoreAfter.total - loadCoreBefore.total);
+        }
+        if (cpuBefore !== undefined && cpuAfter !== undefined && answered > 0) {
+          const user = cpuAfter.user - cpuBefore.user;
+          const system = cpuAfter.system - cpuBefore.system;
+          run.cpuMicrosPerRequest = ((user + system) * 1e6) / answered;
+          run.systemMicrosPerRequest = (system * 1e6) / answered;
+          run.coreUtilization = (user + system) / elapsedSeconds;
+        }
+        const servicesAfter = target.name === 'full' ? readDescendantsCpuSeconds(benchChildren, ticksPerSecond) : undefined;
+        if (servicesBefore !== undefined && servicesAfter !== undefined && answered > 0) {
+          const perRequest = new Map<string, number>();
+          for (const [name, seconds] of servicesAfter) perRequest.set(name, ((seconds - (servicesBefore.get(name) ?? 0)) * 1e6) / answered);
+          run.servicesMicrosPerRequest = [...perRequest.values()].reduce((sum, value) => sum + value, 0);
+          run.servicesByName = Object.fromEntries(perRequest);
+        }
+        if (target.name === 'full' && answered > 0) run.valkeyCallsPerRequest = ((await scriptCallCount(valkey)) - scriptCallsBefore) / answered;
+        measurementsOf(target).saturations.push(run);
       }
-      if (cpuBefore !== undefined && cpuAfter !== undefined && answered > 0) {
-        const user = cpuAfter.user - cpuBefore.user;
-        const system = cpuAfter.system - cpuBefore.system;
-        run.cpuMicrosPerRequest = ((user + system) * 1e6) / answered;
-        run.systemMicrosPerRequest = (system * 1e6) / answered;
-        run.coreUtilization = (user + system) / elapsedSeconds;
-      }
-      const servicesAfter = target.name === 'full' ? readDescendantsCpuSeconds(benchChildren, ticksPerSecond) : undefined;
-      if (servicesBefore !== undefined && servicesAfter !== undefined && answered > 0) {
-        const perRequest = new Map<string, number>();
-        for (const [name, seconds] of servicesAfter) perRequest.set(name, ((seconds - (servicesBefore.get(name) ?? 0)) * 1e6) / answered);
-        run.servicesMicrosPerRequest = [...perRequest.values()].reduce((sum, value) => sum + value, 0);
-        run.servicesByName = Object.fromEntries(perRequest);
-      }
-      if (target.name === 'full' && answered > 0) run.valkeyCallsPerRequest = ((await scriptCallCount(valkey)) - scriptCallsBefore) / answered;
-      measurementsOf(target).saturations.push(run);
     }
   }
   await valkey.quit();
@@ -565,15 +589,15 @@ async function main(): Promise<void> {
   log('non-streaming, saturation (each target at each connection count; * marks its fastest run, which the ratios and bars use):');
   log(
     `  ${'target'.padEnd(16)} ${pad('conns', 6)} ${pad('req/s', 8)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CPU µs/req', 11)} ${pad('of it sys', 10)} ` +
-      `${pad('cores', 6)} ${pad('load core', 10)} ${pad('Valkey/req', 11)} ${pad('svc µs/req', 11)} ${pad('non2xx', 7)} ${pad('errors', 7)}`,
+      `${pad('cores', 6)} ${pad('load core', 10)} ${pad('Valkey/req', 11)} ${pad('svc µs/req', 11)} ${pad('RSS MiB', 8)} ${pad('non2xx', 7)} ${pad('errors', 7)}`,
   );
   for (const target of [direct, bareReport, fullReport]) {
     for (const run of target.saturationRuns) {
-      const best = run.connections === target.saturation.connections && target.saturationRuns.length > 1 ? '*' : ' ';
+      const best = run === target.saturation && target.saturationRuns.length > 1 ? '*' : ' ';
       log(
         `  ${target.label.padEnd(16)} ${pad(`${best}${run.connections}`, 6)} ${pad(fixed(run.requestsPerSecond, 0), 8)} ${pad(fixed(run.latency.p50Ms, 3), 8)} ${pad(fixed(run.latency.p99Ms, 3), 8)} ` +
           `${pad(fixed(run.cpuMicrosPerRequest, 0), 11)} ${pad(fixed(run.systemMicrosPerRequest, 0), 10)} ${pad(fixed(run.coreUtilization, 2), 6)} ` +
-          `${pad(run.loadCoreBusy === null ? '-' : `${fixed(run.loadCoreBusy * 100, 0)}%`, 10)} ${pad(run.valkeyCallsPerRequest === null ? '-' : fixed(run.valkeyCallsPerRequest, 3), 11)} ${pad(run.servicesMicrosPerRequest === null ? '-' : fixed(run.servicesMicrosPerRequest, 0), 11)} ` +
+          `${pad(run.loadCoreBusy === null ? '-' : `${fixed(run.loadCoreBusy * 100, 0)}%`, 10)} ${pad(run.valkeyCallsPerRequest === null ? '-' : fixed(run.valkeyCallsPerRequest, 3), 11)} ${pad(run.servicesMicrosPerRequest === null ? '-' : fixed(run.servicesMicrosPerRequest, 0), 11)} ${pad(fixed(run.rssMiB, 1), 8)} ` +
           `${pad(String(run.non2xx), 7)} ${pad(String(run.errors + run.timeouts), 7)}`,
       );
     }

@@ -50,9 +50,15 @@ export function pinThisProcess(plan: CpuPlan): void {
 }
 
 /** Bundles the mock upstream and the pass-through proxy into plain ES modules (as the gateway is bundled). */
-export async function buildBenchHelpers(outdir: string): Promise<{ readonly mockUpstream: string; readonly passthroughProxy: string }> {
+export async function buildBenchHelpers(
+  outdir: string,
+): Promise<{ readonly mockUpstream: string; readonly passthroughProxy: string; readonly stageTrace: string }> {
   await build({
-    entryPoints: { 'mock-upstream': join(benchDir, 'mock-upstream.ts'), 'passthrough-proxy': join(benchDir, 'passthrough-proxy.ts') },
+    entryPoints: {
+      'mock-upstream': join(benchDir, 'mock-upstream.ts'),
+      'passthrough-proxy': join(benchDir, 'passthrough-proxy.ts'),
+      'stage-trace': join(benchDir, 'stage-trace.ts'),
+    },
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -62,7 +68,11 @@ export async function buildBenchHelpers(outdir: string): Promise<{ readonly mock
     logLevel: 'warning',
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
-  return { mockUpstream: join(outdir, 'mock-upstream.mjs'), passthroughProxy: join(outdir, 'passthrough-proxy.mjs') };
+  return {
+    mockUpstream: join(outdir, 'mock-upstream.mjs'),
+    passthroughProxy: join(outdir, 'passthrough-proxy.mjs'),
+    stageTrace: join(outdir, 'stage-trace.mjs'),
+  };
 }
 
 export interface SpawnNodeOptions {

@@ -12,7 +12,9 @@
  * With `taskset` and 2+ cores, the bench process (load generator) and the upstream share core 0 and the
  * proxy under test runs alone on core 1. Results go to test/bench/results/latest.json (not committed).
  * `--profile` runs the gateway under `node --cpu-prof` and prints where its CPU time goes (the figures of
- * that run are inflated by the profiler). `--quick` shortens every phase, for trying the bench out.
+ * that run are inflated by the profiler). `--stages` times the stages before each stream's first token
+ * inside the pass-through and the gateway (`stage-trace.ts`) and prints them side by side. `--quick`
+ * shortens every phase, for trying the bench out.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,8 @@ import {
 import type { BenchChild, CpuPlan } from './bench-processes';
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile';
 import type { CpuProfile, ProfileSummary } from './cpu-profile';
+import { summarizeStages } from './stage-trace';
+import type { StageRow, StageSummary } from './stage-trace';
 import { describeLoadGenerator, loadGeneratorFor, parseLoadGenerator, runLoad, runStreaming, summarizeLatencies } from './load';
 import type { LatencySummary, LoadResult, SaturationFigures } from './load';
 import { BENCH_COMPLETION_TEXT } from './mock-upstream';
@@ -222,14 +226,21 @@ function supportsNoDatabase(bundle: string): boolean {
  * Starts the gateway in the work folder, so nothing it might write lands in the repository; an
  * embedded database, should the build open one anyway, stays in memory.
  */
-function spawnGateway(bundle: string, nodeFlags: readonly string[], serveArgs: readonly string[], plan: CpuPlan, cwd: string): BenchChild {
+function spawnGateway(
+  bundle: string,
+  nodeFlags: readonly string[],
+  serveArgs: readonly string[],
+  plan: CpuPlan,
+  cwd: string,
+  env: Record<string, string> = {},
+): BenchChild {
   return spawnNode({
     name: 'gateway',
     args: [...nodeFlags, bundle, ...serveArgs],
     core: plan.targetCore,
     plan,
     cwd,
-    env: { LITELLM_MASTER_KEY: MASTER_KEY, SWITCHYARD_DATA_DIR: 'memory://' },
+    env: { LITELLM_MASTER_KEY: MASTER_KEY, SWITCHYARD_DATA_DIR: 'memory://', ...env },
   });
 }
 
@@ -266,6 +277,30 @@ function report(target: Target, measured: TargetMeasurements, settings: BenchSet
   };
 }
 
+/** The stages of the streams, pass-through beside gateway (after the bench stopped both, which writes the files). */
+function printStages(files: { readonly passthrough: string; readonly gateway: string }, warmupStreams: number): void {
+  const read = (file: string): StageSummary | undefined => {
+    try {
+      return summarizeStages(JSON.parse(readFileSync(file, 'utf8')) as StageRow[], warmupStreams);
+    } catch {
+      return undefined;
+    }
+  };
+  const passthrough = read(files.passthrough);
+  const gateway = read(files.gateway);
+  log();
+  if (passthrough === undefined || gateway === undefined) {
+    log('--stages: a proxy wrote no stage file (did it exit cleanly on SIGTERM?)');
+    return;
+  }
+  log(`time before the first token inside each proxy, median µs per stage (${passthrough.requests}/${gateway.requests} streams):`);
+  log(`  ${padEnd('stage', 34)}${pad('pass-through', 13)}${pad('gateway', 9)}`);
+  const keys = [...new Set([...Object.keys(gateway.stagesUs), ...Object.keys(passthrough.stagesUs)])];
+  for (const key of keys) log(`  ${padEnd(key, 34)}${pad(fixed(passthrough.stagesUs[key], 0), 13)}${pad(fixed(gateway.stagesUs[key], 0), 9)}`);
+  log(`  ${padEnd('received→firstWrite', 34)}${pad(fixed(passthrough.totalUs, 0), 13)}${pad(fixed(gateway.totalUs, 0), 9)}`);
+  log('  (the gateway\'s bodyRead→handler→upstreamCreated is the pass-through\'s bodyRead→upstreamCreated)');
+}
+
 function printProfile(summary: ProfileSummary): void {
   log();
   for (const line of formatProfileSummary(summary)) log(line);
@@ -273,8 +308,14 @@ function printProfile(summary: ProfileSummary): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { profile: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, 'load-generator': { type: 'string' } },
+    options: {
+      profile: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      stages: { type: 'boolean', default: false },
+      'load-generator': { type: 'string' },
+    },
   });
+  const stages = values.stages === true;
   const generator = parseLoadGenerator(values['load-generator']);
   const profile = values.profile === true;
   const settings = values.quick === true ? QUICK : FULL;
@@ -313,11 +354,16 @@ async function main(): Promise<void> {
 
   const upstream = spawnNode({ name: 'mock upstream', args: [helpers.mockUpstream, '--stream-gap-ms', String(settings.streamGapMs)], core: plan.loadCore, plan });
   const upstreamPort = await upstream.readyPort(15_000);
+  // With --stages, both proxies timestamp each stream's stages (test/bench/stage-trace.ts) into these files.
+  const stageFiles = { passthrough: join(workDir, 'stages-passthrough.json'), gateway: join(workDir, 'stages-gateway.json') };
+  const stageFlags = stages ? ['--import', pathToFileURL(helpers.stageTrace).href] : [];
+  if (stages) log('--stages: the pass-through and the gateway timestamp the stages of each stream (a little extra work per request)');
   const passthrough = spawnNode({
     name: 'pass-through proxy',
-    args: [helpers.passthroughProxy, '--upstream', `http://127.0.0.1:${upstreamPort}`],
+    args: [...stageFlags, helpers.passthroughProxy, '--upstream', `http://127.0.0.1:${upstreamPort}`],
     core: plan.targetCore,
     plan,
+    env: stages ? { SWITCHYARD_BENCH_STAGES: stageFiles.passthrough } : {},
   });
   const passthroughPort = await passthrough.readyPort(15_000);
 
@@ -331,7 +377,7 @@ async function main(): Promise<void> {
   for (let run = 0; run < settings.startupRuns; run += 1) {
     const last = run === settings.startupRuns - 1;
     gatewayPort = await freePort();
-    const nodeFlags = last && profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const nodeFlags = [...stageFlags, ...(last && profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
     const serveArgs = [
       'serve',
       '--config',
@@ -344,7 +390,7 @@ async function main(): Promise<void> {
       'warn',
       ...(noDatabase ? ['--no-database'] : []),
     ];
-    const child = spawnGateway(gatewayBundle, nodeFlags, serveArgs, plan, workDir);
+    const child = spawnGateway(gatewayBundle, nodeFlags, serveArgs, plan, workDir, stages ? { SWITCHYARD_BENCH_STAGES: stageFiles.gateway } : {});
     const healthyAt = await waitForHealthy(child, `http://127.0.0.1:${gatewayPort}/health/liveliness`, 30_000, 2);
     startupMs.push(healthyAt - child.spawnedAt);
     if (last) gateway = child;
@@ -636,6 +682,8 @@ async function main(): Promise<void> {
   log(`results written to test/bench/results/latest.json (run took ${fixed(results.runSeconds, 0)} s)`);
 
   await Promise.all([gateway, passthrough, upstream].map((child) => stopChild(child, 3000)));
+  // Left out: the check stream of each target and the warm-up streams.
+  if (stages) printStages(stageFiles, settings.warmupStreams + 1);
 }
 
 process.once('SIGINT', () => {

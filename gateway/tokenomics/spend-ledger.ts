@@ -86,16 +86,16 @@ const WRITE_BATCH = /* sql */ `
 WITH input AS (
   SELECT x.request_id, x.call_type, x.token_hash, x.key_alias, x.user_id, x.team_id, x.end_user, x.model_group,
          x.deployment_id, x.model, x.provider, x.api_base,
-         ARRAY(SELECT jsonb_array_elements_text(COALESCE(x.tags, '[]'::jsonb))) AS tags,
+         ARRAY(SELECT jsonb_array_elements_text(COALESCE(x.tags::jsonb, '[]'::jsonb))) AS tags,
          x.prompt_tokens, x.completion_tokens, x.cached_tokens, x.total_tokens, x.spend, x.status,
-         -- Spool files of earlier versions carry ISO timestamps instead of epoch ms.
-         COALESCE(x.start_time, to_timestamp(x.start_ms / 1000.0)) AS start_time,
-         COALESCE(x.end_time, to_timestamp(x.end_ms / 1000.0)) AS end_time
-  FROM jsonb_to_recordset($1::jsonb) AS x(
-    request_id text, call_type text, token_hash text, key_alias text, user_id text, team_id text, end_user text,
-    model_group text, deployment_id text, model text, provider text, api_base text, tags jsonb, prompt_tokens bigint,
-    completion_tokens bigint, cached_tokens bigint, total_tokens bigint, spend numeric, status text,
-    start_ms double precision, end_ms double precision, start_time timestamptz, end_time timestamptz)
+         to_timestamp(x.start_ms / 1000.0) AS start_time, to_timestamp(x.end_ms / 1000.0) AS end_time
+  -- One array per column: Postgres parses these several times faster than the same rows as JSON.
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+              $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::bigint[],
+              $16::bigint[], $17::bigint[], $18::numeric[], $19::text[], $20::double precision[], $21::double precision[])
+       AS x(request_id, call_type, token_hash, key_alias, user_id, team_id, end_user, model_group, deployment_id, model,
+            provider, api_base, tags, prompt_tokens, completion_tokens, cached_tokens, total_tokens, spend, status,
+            start_ms, end_ms)
 ),
 inserted AS (
   INSERT INTO spend_logs (request_id, call_type, token_hash, key_alias, user_id, team_id, end_user, model_group,
@@ -156,6 +156,37 @@ SELECT (SELECT count(*) FROM inserted)::int AS inserted,
        (SELECT count(*) FROM team_totals)::int AS teams,
        (SELECT count(*) FROM end_user_totals)::int AS end_users,
        (SELECT count(*) FROM daily)::int AS daily`;
+
+/** The columns of `WRITE_BATCH`'s input, in its parameters' order. */
+const BATCH_COLUMNS = [
+  'request_id', 'call_type', 'token_hash', 'key_alias', 'user_id', 'team_id', 'end_user', 'model_group', 'deployment_id',
+  'model', 'provider', 'api_base', 'tags', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'total_tokens', 'spend',
+  'status', 'start_ms', 'end_ms',
+] as const satisfies readonly (keyof SpendRecord)[];
+
+/** A record as a spool file of an earlier version may hold it: ISO timestamps instead of epoch ms. */
+type StoredRecord = SpendRecord & { readonly start_time?: string; readonly end_time?: string };
+
+function epochMsOf(ms: number | undefined, iso: string | undefined): number | null {
+  if (typeof ms === 'number') return ms;
+  return iso === undefined ? null : Date.parse(iso);
+}
+
+/** The batch as one array per column (tags as JSON text). */
+function batchColumns(batch: readonly StoredRecord[]): unknown[][] {
+  return BATCH_COLUMNS.map((column) => {
+    switch (column) {
+      case 'tags':
+        return batch.map((record) => JSON.stringify(record.tags ?? []));
+      case 'start_ms':
+        return batch.map((record) => epochMsOf(record.start_ms, record.start_time));
+      case 'end_ms':
+        return batch.map((record) => epochMsOf(record.end_ms, record.end_time));
+      default:
+        return batch.map((record) => record[column] ?? null);
+    }
+  });
+}
 
 export class SpendLedger {
   private buffer: SpendRecord[] = [];
@@ -239,7 +270,7 @@ export class SpendLedger {
     while (this.buffer.length > 0) {
       const batch = this.buffer.slice(0, this.batchSize);
       try {
-        await database.query(WRITE_BATCH, [JSON.stringify(batch)]);
+        await database.query(WRITE_BATCH, batchColumns(batch));
       } catch (error) {
         this.options.onError?.(error);
         return;

@@ -164,28 +164,28 @@ const BATCH_COLUMNS = [
   'status', 'start_ms', 'end_ms',
 ] as const satisfies readonly (keyof SpendRecord)[];
 
-/** A record as a spool file of an earlier version may hold it: ISO timestamps instead of epoch ms. */
-type StoredRecord = SpendRecord & { readonly start_time?: string; readonly end_time?: string };
-
-function epochMsOf(ms: number | undefined, iso: string | undefined): number | null {
-  if (typeof ms === 'number') return ms;
-  return iso === undefined ? null : Date.parse(iso);
+/** The batch as one array per column (tags as JSON text). */
+function batchColumns(batch: readonly SpendRecord[]): unknown[][] {
+  return BATCH_COLUMNS.map((column) =>
+    column === 'tags' ? batch.map((record) => JSON.stringify(record.tags ?? [])) : batch.map((record) => record[column] ?? null),
+  );
 }
 
-/** The batch as one array per column (tags as JSON text). */
-function batchColumns(batch: readonly StoredRecord[]): unknown[][] {
-  return BATCH_COLUMNS.map((column) => {
-    switch (column) {
-      case 'tags':
-        return batch.map((record) => JSON.stringify(record.tags ?? []));
-      case 'start_ms':
-        return batch.map((record) => epochMsOf(record.start_ms, record.start_time));
-      case 'end_ms':
-        return batch.map((record) => epochMsOf(record.end_ms, record.end_time));
-      default:
-        return batch.map((record) => record[column] ?? null);
-    }
-  });
+/** A record as a spool file of an earlier version may hold it: ISO timestamps instead of epoch ms. */
+type SpooledRecord = Omit<SpendRecord, 'start_ms' | 'end_ms'> & {
+  readonly start_ms?: number;
+  readonly end_ms?: number;
+  readonly start_time?: string;
+  readonly end_time?: string;
+};
+
+/** A spooled record in today's shape (converted once, when the spool file is replayed). */
+function fromSpool({ start_time, end_time, ...record }: SpooledRecord): SpendRecord {
+  return {
+    ...record,
+    start_ms: record.start_ms ?? Date.parse(start_time ?? ''),
+    end_ms: record.end_ms ?? Date.parse(end_time ?? ''),
+  };
 }
 
 export class SpendLedger {
@@ -199,8 +199,8 @@ export class SpendLedger {
     this.flushIntervalMs = options.flushIntervalMs ?? 10_000;
     this.batchSize = options.batchSize ?? 500;
     if (options.spoolFile && existsSync(options.spoolFile)) {
-      const spooled = JSON.parse(readFileSync(options.spoolFile, 'utf8')) as SpendRecord[];
-      this.buffer.push(...spooled);
+      const spooled = JSON.parse(readFileSync(options.spoolFile, 'utf8')) as SpooledRecord[];
+      this.buffer.push(...spooled.map(fromSpool));
       renameSync(options.spoolFile, `${options.spoolFile}.replayed`);
     }
   }

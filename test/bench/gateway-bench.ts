@@ -42,7 +42,7 @@ import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile';
 import type { CpuProfile, ProfileSummary } from './cpu-profile';
 import { summarizeStages } from './stage-trace';
 import type { StageRow, StageSummary } from './stage-trace';
-import { describeLoadGenerator, loadGeneratorFor, parseLoadGenerator, runLoad, runStreaming, summarizeLatencies } from './load';
+import { describeLoadGenerator, fastestRun, loadGeneratorFor, parseLoadGenerator, roundOrder, runLoad, runStreaming, summarizeLatencies } from './load';
 import type { LatencySummary, LoadResult, SaturationFigures } from './load';
 import { BENCH_COMPLETION_TEXT } from './mock-upstream';
 
@@ -143,13 +143,6 @@ interface SaturationRun {
   readonly load: LoadResult;
   readonly cpuMicrosPerRequest?: number;
   readonly coreUtilization?: number;
-}
-
-/** The run with the highest throughput. */
-function fastestRun(runs: readonly SaturationRun[]): SaturationRun | undefined {
-  let best: SaturationRun | undefined;
-  for (const run of runs) if (best === undefined || run.load.requestsPerSecond > best.load.requestsPerSecond) best = run;
-  return best;
 }
 
 interface TargetReport {
@@ -454,7 +447,7 @@ async function main(): Promise<void> {
   const streamsPerRound = Math.ceil(settings.streamsPerTarget / settings.rounds);
   for (let round = 0; round < settings.rounds; round += 1) {
     log(`round ${round + 1}/${settings.rounds}: 1-connection latency and streaming…`);
-    const order = targets.map((_target, index) => targets[(index + round) % targets.length] as Target);
+    const order = roundOrder(targets, round);
     for (const target of order) {
       const entry = measurementsOf(target);
       const result = await load(target, 1, settings.latencySecondsPerRound);
@@ -482,7 +475,7 @@ async function main(): Promise<void> {
   const higherRss = (kept: ReturnType<typeof readMemoryMiB>, read: ReturnType<typeof readMemoryMiB>): ReturnType<typeof readMemoryMiB> =>
     read !== undefined && (kept === undefined || read.rssMiB > kept.rssMiB) ? read : kept;
   for (let round = 0; round < settings.saturationRounds; round += 1) {
-    const order = targets.map((_target, index) => targets[(index + round) % targets.length] as Target);
+    const order = roundOrder(targets, round);
     for (const target of order) {
       log(`saturating ${target.label} with ${settings.saturationConnections} connections (round ${round + 1}/${settings.saturationRounds})…`);
       const sampler =
@@ -557,7 +550,7 @@ async function main(): Promise<void> {
   if (settings.saturationRounds > 1) {
     log(`  saturation runs, req/s at µs CPU per request (the fastest, marked *, is in the table and the ratios):`);
     for (const target of [direct, passthroughReport, gatewayReport]) {
-      const fastest = Math.max(...target.saturationRuns.map((run) => run.requestsPerSecond));
+      const fastest = target.saturation.requestsPerSecond;
       const runs = target.saturationRuns.map((run) => `${run.requestsPerSecond === fastest ? '*' : ''}${fixed(run.requestsPerSecond, 0)} at ${fixed(run.cpuMicrosPerRequest, 0)}`);
       log(`    ${padEnd(target.label, 16)}${runs.join(', ')}`);
     }

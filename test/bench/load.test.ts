@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findWrk, parseLoadGenerator, runLoad } from './load';
+import { fastestRun, findWrk, parseLoadGenerator, roundOrder, runLoad } from './load';
+import type { LoadResult } from './load';
 
 // A body and header values with Lua's long-bracket closers and quotes in them: the script must carry them as they are.
 const BODY = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'a ]] b ]=] c "quoted" \\ back' }] });
@@ -70,4 +71,20 @@ describe('bench load generators', () => {
       expect(result.latency.p99Ms).toBeLessThanOrEqual(result.latency.maxMs);
     });
   }
+});
+
+describe('saturation rounds', () => {
+  it('starts each round one target further along, so every target takes every position', () => {
+    expect(roundOrder(['a', 'b', 'c'], 0)).toEqual(['a', 'b', 'c']);
+    expect(roundOrder(['a', 'b', 'c'], 1)).toEqual(['b', 'c', 'a']);
+    expect(roundOrder(['a', 'b', 'c'], 2)).toEqual(['c', 'a', 'b']);
+    expect(roundOrder(['a', 'b', 'c'], 3)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('reports the run with the highest throughput, the first of equals, and nothing for no runs', () => {
+    const run = (name: string, requestsPerSecond: number) => ({ name, load: { requestsPerSecond } as LoadResult });
+    expect(fastestRun([run('a', 4000), run('b', 5200), run('c', 4900)])?.name).toBe('b');
+    expect(fastestRun([run('a', 5000), run('b', 5000)])?.name).toBe('a');
+    expect(fastestRun([])).toBeUndefined();
+  });
 });

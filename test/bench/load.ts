@@ -90,6 +90,21 @@ export interface SaturationFigures {
   readonly coreUtilization: number | null;
 }
 
+/** The saturation run with the highest throughput (the one a bench reports for its target). */
+export function fastestRun<Run extends { readonly load: LoadResult }>(runs: readonly Run[]): Run | undefined {
+  let fastest: Run | undefined;
+  for (const run of runs) if (fastest === undefined || run.load.requestsPerSecond > fastest.load.requestsPerSecond) fastest = run;
+  return fastest;
+}
+
+/**
+ * The targets in the order of round `round`: each round starts one further along, so that drift of the
+ * machine during a round does not always fall on the same target.
+ */
+export function roundOrder<Target>(targets: readonly Target[], round: number): Target[] {
+  return targets.map((_target, index) => targets[(index + round) % targets.length] as Target);
+}
+
 export type LoadGenerator = NonNullable<LoadOptions['generator']>;
 
 /** The `--load-generator` flag of the benches: `auto` (the default), `wrk` or `autocannon`. */

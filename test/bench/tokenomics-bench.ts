@@ -53,7 +53,7 @@ import {
   waitForHealthy,
 } from './bench-processes';
 import type { BenchChild, CpuPlan } from './bench-processes';
-import { describeLoadGenerator, loadGeneratorFor, parseLoadGenerator, runLoad, summarizeLatencies } from './load';
+import { describeLoadGenerator, fastestRun, loadGeneratorFor, parseLoadGenerator, roundOrder, runLoad, summarizeLatencies } from './load';
 import type { LatencySummary, LoadResult, SaturationFigures } from './load';
 import { BENCH_COMPLETION_TEXT } from './mock-upstream';
 
@@ -288,17 +288,10 @@ function saturationReport(run: SaturationRun | undefined): SaturationReport {
   };
 }
 
-/** The run with the highest throughput. */
-function bestRun(runs: readonly SaturationRun[]): SaturationRun | undefined {
-  let best: SaturationRun | undefined;
-  for (const run of runs) if (best === undefined || run.load.requestsPerSecond > best.load.requestsPerSecond) best = run;
-  return best;
-}
-
 function report(target: Target, measured: Measured): TargetReport {
   // The fastest run's report is the same object as its entry in the list (the table marks it by identity).
   const runs = measured.saturations.map(saturationReport);
-  const fastest = bestRun(measured.saturations);
+  const fastest = fastestRun(measured.saturations);
   return {
     label: target.label,
     oneConnection: { latency: summarizeLatencies(measured.latencyMs), errors: measured.latencyErrors },
@@ -433,7 +426,7 @@ async function main(): Promise<void> {
 
   for (let round = 0; round < settings.rounds; round += 1) {
     log(`round ${round + 1}/${settings.rounds}: 1-connection latency…`);
-    const order = targets.map((_target, index) => targets[(index + round) % targets.length] as Target);
+    const order = roundOrder(targets, round);
     for (const target of order) {
       const entry = measurementsOf(target);
       const result = await load(target, 1, settings.latencySecondsPerRound);
@@ -447,7 +440,7 @@ async function main(): Promise<void> {
   const valkey = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await valkey.connect();
   for (let round = 0; round < settings.saturationRounds; round += 1) {
-    const order = targets.map((_target, index) => targets[(index + round) % targets.length] as Target);
+    const order = roundOrder(targets, round);
     for (const target of order) {
       for (const connections of settings.saturationConnections) {
         log(`saturating ${target.label} with ${connections} connections (round ${round + 1}/${settings.saturationRounds})…`);
@@ -543,8 +536,8 @@ async function main(): Promise<void> {
       for (const line of formatProfileSummary(fullSummary)) log(line);
     }
     // The busiest window of each profile is a stretch of its fastest saturation run: requests = rate × window.
-    const bareRate = bestRun(measured.get('bare')?.saturations ?? [])?.load.requestsPerSecond;
-    const fullRate = bestRun(measured.get('full')?.saturations ?? [])?.load.requestsPerSecond;
+    const bareRate = fastestRun(measured.get('bare')?.saturations ?? [])?.load.requestsPerSecond;
+    const fullRate = fastestRun(measured.get('full')?.saturations ?? [])?.load.requestsPerSecond;
     if (fullSummary !== undefined && bareSummary !== undefined && bareRate !== undefined && fullRate !== undefined) {
       log();
       const requestsIn = (summary: ProfileSummary, rate: number): number => (rate * summary.totalMs) / 1000;

@@ -49,6 +49,12 @@ export function pinThisProcess(plan: CpuPlan): void {
   execFileSync('taskset', ['-a', '-p', '-c', String(plan.loadCore), String(process.pid)], { stdio: 'ignore' });
 }
 
+/** Moves every thread of a running process to `core` (no-op when the plan is unpinned). */
+export function pinProcess(plan: CpuPlan, pid: number, core: number): void {
+  if (!plan.pinned) return;
+  execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+}
+
 /** Bundles the mock upstream and the pass-through proxy into plain ES modules (as the gateway is bundled). */
 export async function buildBenchHelpers(
   outdir: string,

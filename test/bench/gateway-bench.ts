@@ -10,7 +10,9 @@
  * saturation run and its startup time are reported too, then checked against the targets.
  *
  * With `taskset` and 2+ cores, the bench process (load generator) and the upstream share core 0 and the
- * proxy under test runs alone on core 1. Results go to test/bench/results/latest.json (not committed).
+ * proxy under test runs alone on core 1; for the one-request-at-a-time phases the upstream moves to core 1
+ * (so the direct baseline crosses cores as often as a proxied call), and 1-connection latency is also
+ * measured with it back on core 0. Results go to test/bench/results/latest.json (not committed).
  * `--profile` runs the gateway under `node --cpu-prof` and prints where its CPU time goes (the figures of
  * that run are inflated by the profiler). `--stages` times the stages before each stream's first token
  * inside the pass-through and the gateway (`stage-trace.ts`) and prints them side by side. `--quick`
@@ -29,6 +31,7 @@ import {
   clockTicksPerSecond,
   freePort,
   killAllChildren,
+  pinProcess,
   pinThisProcess,
   planCpus,
   readCpuSeconds,
@@ -81,6 +84,8 @@ interface BenchSettings {
   readonly warmupStreams: number;
   readonly rounds: number;
   readonly latencySecondsPerRound: number;
+  /** 1-connection seconds per round and target with the upstream back on the load core (every proxied hop crosses cores). */
+  readonly crossCoreLatencySecondsPerRound: number;
   readonly saturationConnections: number;
   readonly saturationSeconds: number;
   /** Saturation runs per target, interleaved across targets; each target's fastest run counts. */
@@ -97,6 +102,7 @@ const FULL: BenchSettings = {
   warmupStreams: 30,
   rounds: 4,
   latencySecondsPerRound: 1.5,
+  crossCoreLatencySecondsPerRound: 1,
   saturationConnections: 64,
   saturationSeconds: 4,
   saturationRounds: 3,
@@ -112,6 +118,7 @@ const QUICK: BenchSettings = {
   warmupStreams: 10,
   rounds: 2,
   latencySecondsPerRound: 1,
+  crossCoreLatencySecondsPerRound: 0.5,
   saturationSeconds: 2,
   saturationRounds: 1,
   streamsPerTarget: 60,
@@ -131,6 +138,7 @@ interface Target {
 
 interface TargetMeasurements {
   latencyMs: number[];
+  crossCoreLatencyMs: number[];
   firstTokenMs: number[];
   streamTotalMs: number[];
   streamFailures: number;
@@ -152,6 +160,8 @@ interface TargetReport {
   /** Every saturation run, in the order they ran. */
   readonly saturationRuns: readonly { readonly requestsPerSecond: number; readonly cpuMicrosPerRequest: number | null }[];
   readonly oneConnection: { readonly latency: LatencySummary; readonly errors: number };
+  /** 1 connection with the upstream on the load generator's core: a proxied call crosses cores four times, a direct one never. */
+  readonly oneConnectionCrossCores: LatencySummary;
   readonly streaming: {
     readonly firstToken: LatencySummary;
     readonly total: LatencySummary;
@@ -261,6 +271,7 @@ function report(target: Target, measured: TargetMeasurements, settings: BenchSet
     },
     saturationRuns: measured.saturations.map((run) => ({ requestsPerSecond: run.load.requestsPerSecond, cpuMicrosPerRequest: run.cpuMicrosPerRequest ?? null })),
     oneConnection: { latency: summarizeLatencies(measured.latencyMs), errors: measured.latencyErrors },
+    oneConnectionCrossCores: summarizeLatencies(measured.crossCoreLatencyMs),
     streaming: {
       firstToken: summarizeLatencies(measured.firstTokenMs),
       total: summarizeLatencies(measured.streamTotalMs),
@@ -410,7 +421,7 @@ async function main(): Promise<void> {
   log(`targets answer; gateway started in ${startupMs.map((ms) => fixed(ms, 0)).join(', ')} ms`);
 
   const measured = new Map<TargetName, TargetMeasurements>(
-    targets.map((target) => [target.name, { latencyMs: [], firstTokenMs: [], streamTotalMs: [], streamFailures: 0, latencyErrors: 0, saturations: [] }]),
+    targets.map((target) => [target.name, { latencyMs: [], crossCoreLatencyMs: [], firstTokenMs: [], streamTotalMs: [], streamFailures: 0, latencyErrors: 0, saturations: [] }]),
   );
   const measurementsOf = (target: Target): TargetMeasurements => {
     const entry = measured.get(target.name);
@@ -443,11 +454,17 @@ async function main(): Promise<void> {
     if (!brokenStreams.has(target.name)) await stream(target, settings.warmupStreams);
   }
 
-  // Latency at 1 connection and streaming, in interleaved rounds so drift hits all targets alike.
+  // Latency at 1 connection and streaming, in interleaved rounds so drift hits all targets alike. One
+  // request at a time leaves every core idle between hops, and waking an idle core costs this VM tens of
+  // µs. So for these phases the upstream moves onto the proxy's core: a direct call and a proxied one
+  // then cross cores the same number of times (client → first server and back), and what the proxy adds
+  // is its own work, not wake-ups of its core that the direct baseline never pays. The layout where every
+  // proxied hop crosses cores (the saturation layout) is measured too, and reported beside it.
   const streamsPerRound = Math.ceil(settings.streamsPerTarget / settings.rounds);
   for (let round = 0; round < settings.rounds; round += 1) {
     log(`round ${round + 1}/${settings.rounds}: 1-connection latency and streaming…`);
     const order = roundOrder(targets, round);
+    pinProcess(plan, upstream.pid, plan.targetCore);
     for (const target of order) {
       const entry = measurementsOf(target);
       const result = await load(target, 1, settings.latencySecondsPerRound);
@@ -463,6 +480,13 @@ async function main(): Promise<void> {
       for (const sample of streaming.totalMs) entry.streamTotalMs.push(sample);
       entry.streamFailures += streaming.failures;
       if (streaming.firstFailure !== undefined) entry.firstStreamFailure ??= streaming.firstFailure;
+    }
+    pinProcess(plan, upstream.pid, plan.loadCore);
+    for (const target of order) {
+      const entry = measurementsOf(target);
+      const result = await load(target, 1, settings.crossCoreLatencySecondsPerRound);
+      for (const sample of result.latenciesMs) entry.crossCoreLatencyMs.push(sample);
+      entry.latencyErrors += result.errors + result.non2xx + result.timeouts;
     }
   }
 
@@ -511,6 +535,7 @@ async function main(): Promise<void> {
   const added = (target: TargetReport) => ({
     latencyP50Us: micros(target.oneConnection.latency.p50Ms - direct.oneConnection.latency.p50Ms),
     latencyP99Us: micros(target.oneConnection.latency.p99Ms - direct.oneConnection.latency.p99Ms),
+    crossCoreLatencyP50Us: micros(target.oneConnectionCrossCores.p50Ms - direct.oneConnectionCrossCores.p50Ms),
     firstTokenP50Us: micros(target.streaming.firstToken.p50Ms - direct.streaming.firstToken.p50Ms),
     firstTokenP99Us: micros(target.streaming.firstToken.p99Ms - direct.streaming.firstToken.p99Ms),
   });
@@ -520,6 +545,7 @@ async function main(): Promise<void> {
   const ratios = {
     latencyP50: ratio(gatewayAdded.latencyP50Us, passthroughAdded.latencyP50Us),
     latencyP99: ratio(gatewayAdded.latencyP99Us, passthroughAdded.latencyP99Us),
+    crossCoreLatencyP50: ratio(gatewayAdded.crossCoreLatencyP50Us, passthroughAdded.crossCoreLatencyP50Us),
     firstTokenP50: ratio(gatewayAdded.firstTokenP50Us, passthroughAdded.firstTokenP50Us),
     firstTokenP99: ratio(gatewayAdded.firstTokenP99Us, passthroughAdded.firstTokenP99Us),
     cpuPerRequest: ratio(gatewayReport.saturation.cpuMicrosPerRequest ?? Number.NaN, passthroughReport.saturation.cpuMicrosPerRequest ?? Number.NaN),
@@ -578,6 +604,12 @@ async function main(): Promise<void> {
   log(
     `${padEnd('gateway ÷ pass-through', 26)}${pad(fixed(ratios.latencyP50, 2), 9)}${pad(fixed(ratios.latencyP99, 2), 9)}` +
       `${pad(fixed(ratios.firstTokenP50, 2), 10)}${pad(fixed(ratios.firstTokenP99, 2), 10)}`,
+  );
+  log(
+    `1 connection with every proxied hop crossing cores (upstream beside the load generator, as at saturation): p50 ` +
+      `direct ${fixed(micros(direct.oneConnectionCrossCores.p50Ms), 0)} µs; added pass-through ${fixed(passthroughAdded.crossCoreLatencyP50Us, 0)} µs, ` +
+      `gateway ${fixed(gatewayAdded.crossCoreLatencyP50Us, 0)} µs (÷ ${fixed(ratios.crossCoreLatencyP50, 2)}; ` +
+      `${direct.oneConnectionCrossCores.count}/${passthroughReport.oneConnectionCrossCores.count}/${gatewayReport.oneConnectionCrossCores.count} samples)`,
   );
   log(
     `throughput gateway ÷ pass-through ${fixed(ratios.saturationThroughput, 2)}, CPU per request gateway ÷ pass-through ${fixed(ratios.cpuPerRequest, 2)}` +

@@ -12,7 +12,7 @@
  * on every request, so it needs more requests in flight to keep its core busy, and a slow phase of a
  * shared machine lands on one run rather than on one target). Pinned like
  * `gateway-bench.ts`: load generator and upstream on core 0, both gateways on core 1 (only one is loaded
- * at a time). Postgres and Valkey (when this bench starts them) are pinned to core 2 when there is one,
+ * at a time); during the 1-connection rounds the upstream moves to core 1. Postgres and Valkey (when this bench starts them) are pinned to core 2 when there is one,
  * else to core 0 with the load, so that the gateway's core serves the gateway only.
  *
  * Afterwards it sends an exact number of sequential requests with the virtual key and checks that
@@ -42,6 +42,7 @@ import {
   freePort,
   killAllChildren,
   pinDescendants,
+  pinProcess,
   pinThisProcess,
   planCpus,
   readCoreTicks,
@@ -424,6 +425,11 @@ async function main(): Promise<void> {
   log('warming up…');
   for (const target of targets) await load(target, Math.max(...settings.saturationConnections), settings.warmupSeconds);
 
+  // As in the gateway bench: one request at a time, the upstream sits on the gateways' core, so a direct
+  // call crosses cores as often as a proxied one and waking an idle core is not counted as gateway time.
+  // Valkey and Postgres stay where they are (a full-path request's round trips to them cross cores, as
+  // they cross the network in production).
+  pinProcess(plan, upstream.pid, plan.targetCore);
   for (let round = 0; round < settings.rounds; round += 1) {
     log(`round ${round + 1}/${settings.rounds}: 1-connection latency…`);
     const order = roundOrder(targets, round);
@@ -434,6 +440,7 @@ async function main(): Promise<void> {
       entry.latencyErrors += result.errors + result.non2xx + result.timeouts;
     }
   }
+  pinProcess(plan, upstream.pid, plan.loadCore);
 
   /** The bench's own node children: what is left among its descendants is Postgres and Valkey. */
   const benchChildren = new Set([upstream.pid, bare.child.pid, full.child.pid]);

@@ -15,6 +15,7 @@ export const HEADERS_ALONE_AFTER_MS = 20;
 export interface SseStreamOptions {
   /** Forward usage (the `choices: []` chunk) only when the client asked with `stream_options.include_usage`. */
   readonly includeUsage: boolean;
+  /** The call's own headers; the stream's `content-type` and cache fields are added to this object. */
   readonly headers: Record<string, string>;
   /** Aborted when the client disconnects. */
   readonly signal: CancelSignal;
@@ -38,13 +39,14 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
   source: ChunkSource<Chunk>,
   options: SseStreamOptions,
 ): Promise<SseStreamResult> {
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    ...options.headers,
-  });
+  // The caller's headers object is the call's own: the stream's fields are added to it rather than
+  // copied into a new one.
+  const headers = options.headers;
+  headers['content-type'] = 'text/event-stream; charset=utf-8';
+  headers['cache-control'] = 'no-cache';
+  headers.connection = 'keep-alive';
+  headers['x-accel-buffering'] = 'no';
+  raw.writeHead(200, headers);
   // The headers go out with the first chunk, in one write (what a bare pass-through does, and one
   // packet fewer before the first token); when the upstream is slow to produce that chunk (a reasoning
   // model thinking), they are sent on their own after a moment, so clients see the stream begin.
@@ -53,9 +55,10 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
   let headersSent = false;
   let headerTimer: NodeJS.Timeout | undefined;
   let usage: CompletionUsage | undefined;
+  // Listened to only once a write has filled the socket: most streams never wait for it.
+  let drainListened = false;
   const onDrain = (): void => source.resume();
   const onAbort = (): void => source.cancel();
-  raw.on('drain', onDrain);
   const unsubscribe = options.signal.subscribe(onAbort);
 
   const deliver = (batch: Chunk[]): boolean => {
@@ -78,7 +81,12 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
     }
     if (text.length === 0 || options.signal.cancelled) return true;
     headersSent = true;
-    return raw.write(text);
+    if (raw.write(text)) return true;
+    if (!drainListened) {
+      drainListened = true;
+      raw.on('drain', onDrain);
+    }
+    return false;
   };
 
   try {
@@ -103,7 +111,7 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
     return { usage, outcome: 'failed', error };
   } finally {
     clearTimeout(headerTimer);
-    raw.off('drain', onDrain);
+    if (drainListened) raw.off('drain', onDrain);
     unsubscribe();
   }
 }

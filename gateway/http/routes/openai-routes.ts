@@ -88,7 +88,8 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
   let signal: Cancellation | undefined;
   if ((body as { stream?: boolean | null }).stream === true) {
     const cancellation = new Cancellation();
-    raw.once('close', () => {
+    // `on`, not `once`: a response closes once, and `once` would wrap the listener in a bound function.
+    raw.on('close', () => {
       if (!raw.writableFinished) cancellation.cancel();
     });
     signal = cancellation;

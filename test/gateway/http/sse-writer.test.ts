@@ -1,0 +1,122 @@
+/**
+ * The SSE writer on a response whose socket fills up: the upstream read pauses when a write is refused,
+ * resumes on `drain`, and nothing is lost or left listening afterwards.
+ */
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { writeSseStream } from '../../../gateway/http/sse-writer';
+import { Cancellation } from '../../../gateway/routing';
+import type { ChunkSource } from '../../../gateway/routing';
+
+interface Chunk {
+  choices: { delta: { content: string } }[];
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
+}
+
+/** A response that refuses the writes named in `full` (by their index), as a full socket does. */
+class FakeResponse extends EventEmitter {
+  status = 0;
+  headers: Record<string, string> = {};
+  readonly writes: string[] = [];
+  ended = '';
+  constructor(private readonly full: ReadonlySet<number>) {
+    super();
+  }
+  writeHead(status: number, headers: Record<string, string>): this {
+    this.status = status;
+    this.headers = { ...headers };
+    return this;
+  }
+  write(text: string): boolean {
+    this.writes.push(text);
+    return !this.full.has(this.writes.length - 1);
+  }
+  end(text: string): void {
+    this.ended = text;
+  }
+  flushHeaders(): void {}
+}
+
+const chunk = (content: string): Chunk => ({ choices: [{ delta: { content } }] });
+
+/** A source that hands over one batch per step, and only while it is not paused. */
+function steppedSource(batches: Chunk[][]): ChunkSource<Chunk> & { readonly calls: string[] } {
+  const calls: string[] = [];
+  let deliver: (batch: Chunk[]) => boolean = () => true;
+  let finish: () => void = () => undefined;
+  let next = 0;
+  const pump = (): void => {
+    while (next < batches.length) {
+      const batch = batches[next] as Chunk[];
+      next += 1;
+      if (!deliver(batch)) {
+        calls.push('pause');
+        return;
+      }
+    }
+    finish();
+  };
+  return {
+    calls,
+    run(deliverBatch) {
+      deliver = deliverBatch;
+      return new Promise<void>((resolve) => {
+        finish = resolve;
+        setImmediate(pump);
+      });
+    },
+    resume() {
+      calls.push('resume');
+      setImmediate(pump);
+    },
+    cancel() {
+      calls.push('cancel');
+      finish();
+    },
+  };
+}
+
+describe('writeSseStream', () => {
+  it('pauses when a write is refused, resumes on drain, and writes every chunk once', async () => {
+    const raw = new FakeResponse(new Set([0]));
+    const source = steppedSource([[chunk('a')], [chunk('b')], [chunk('c')]]);
+    const written = writeSseStream(raw as unknown as ServerResponse, source, {
+      includeUsage: false,
+      headers: { 'x-litellm-call-id': 'call-1' },
+      signal: new Cancellation(),
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    // the first write was refused: the source was told to pause and nothing more was written
+    expect(source.calls).toEqual(['pause']);
+    expect(raw.writes).toHaveLength(1);
+    expect(raw.listenerCount('drain')).toBe(1);
+    raw.emit('drain');
+    const result = await written;
+    expect(source.calls).toEqual(['pause', 'resume']);
+    expect(result.outcome).toBe('completed');
+    expect(raw.writes.map((text) => (JSON.parse(text.slice('data: '.length)) as Chunk).choices[0]?.delta.content)).toEqual(['a', 'b', 'c']);
+    expect(raw.ended).toBe('data: [DONE]\n\n');
+    expect(raw.listenerCount('drain')).toBe(0);
+    expect(raw.status).toBe(200);
+    expect(raw.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(raw.headers['x-litellm-call-id']).toBe('call-1');
+  });
+
+  it('never listens for drain when every write is taken', async () => {
+    const raw = new FakeResponse(new Set());
+    let maxDrainListeners = 0;
+    const write = raw.write.bind(raw);
+    raw.write = (text: string): boolean => {
+      maxDrainListeners = Math.max(maxDrainListeners, raw.listenerCount('drain'));
+      return write(text);
+    };
+    const source = steppedSource([[chunk('a'), chunk('b')], [chunk('c')]]);
+    const result = await writeSseStream(raw as unknown as ServerResponse, source, { includeUsage: false, headers: {}, signal: new Cancellation() });
+    expect(result.outcome).toBe('completed');
+    expect(raw.writes).toHaveLength(2);
+    expect(maxDrainListeners).toBe(0);
+    expect(source.calls).toEqual([]);
+  });
+});

@@ -2,6 +2,12 @@
  * Upstream HTTP: one undici `Pool` per origin (keep-alive, reused across requests and deployments that
  * share a host), with per-call header and body timeouts. Failures become typed gateway errors: a timeout
  * is an `UpstreamTimeoutError` (504), anything else on the wire an `UpstreamError` (502).
+ *
+ * The timeouts are the gateway's own: one Node timer per call, re-armed in place while the answer keeps
+ * coming. Undici's per-request `headersTimeout`/`bodyTimeout` are switched off: on a kept-alive
+ * connection it creates a new timer object for every request, and the cleared ones stay in its timer
+ * list for up to a second, long enough to be promoted to V8's old generation. Under load that garbage
+ * grew the gateway's RSS by about 6 MiB every 4 s until a full collection (1.3 MiB without it).
  */
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
@@ -31,6 +37,14 @@ export interface UpstreamCallOptions {
   /** Idle timeout for the response headers and between body reads (LiteLLM `timeout` / `stream_timeout`). */
   readonly timeoutMs: number;
   readonly signal?: CancelSignal;
+}
+
+/** Node's timers hold at most this many ms; a longer timeout means none. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** The timer of one call, or `undefined` when its timeout is 0 (none), as undici reads 0. */
+function armCallTimer(timeoutMs: number, expire: () => void): NodeJS.Timeout | undefined {
+  return timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS ? setTimeout(expire, timeoutMs) : undefined;
 }
 
 /** Receives a streaming answer's body as it arrives. */
@@ -127,29 +141,61 @@ export class UpstreamClient {
       let status = 0;
       let chunks: Buffer[] = [];
       let unsubscribe: (() => void) | undefined;
+      let controller: Dispatcher.DispatchController | undefined;
+      let settled = false;
+      /** Set when the timeout passed before undici started the request: it is aborted when it does. */
+      let expired: Error | undefined;
+      const settle = (): void => {
+        settled = true;
+        clearTimeout(timer);
+        unsubscribe?.();
+      };
+      const fail = (error: Error): void => {
+        if (settled) return;
+        settle();
+        reject(toUpstreamTransportError(error, url.origin, options.timeoutMs));
+      };
+      const timer = armCallTimer(options.timeoutMs, () => {
+        const error = status === 0 ? new undiciErrors.HeadersTimeoutError() : new undiciErrors.BodyTimeoutError();
+        if (controller !== undefined) {
+          controller.abort(error);
+          return;
+        }
+        expired = error;
+        fail(error);
+      });
       const handler: Dispatcher.DispatchHandler = {
         // Also what makes undici take this for a handler of its current (controller-based) interface.
-        onRequestStart: (controller) => {
-          unsubscribe = options.signal?.subscribe(() => controller.abort(new undiciErrors.RequestAbortedError()));
+        onRequestStart: (started) => {
+          controller = started;
+          if (expired !== undefined) {
+            started.abort(expired);
+            return;
+          }
+          unsubscribe = options.signal?.subscribe(() => started.abort(new undiciErrors.RequestAbortedError()));
         },
         onResponseStart: (_controller, statusCode) => {
+          timer?.refresh();
           status = statusCode;
           chunks = [];
         },
         onResponseData: (_controller, chunk) => {
+          timer?.refresh();
           chunks.push(chunk);
         },
         onResponseEnd: () => {
-          unsubscribe?.();
+          if (settled) return;
+          settle();
           const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
           resolve({ status, text });
         },
-        onResponseError: (_controller, error) => {
-          unsubscribe?.();
-          reject(toUpstreamTransportError(error, url.origin, options.timeoutMs));
-        },
+        onResponseError: (_controller, error) => fail(error),
       };
-      this.dispatch(request, url, options, handler, reject);
+      this.dispatch(request, url, options, handler, (error) => {
+        if (settled) return;
+        settle();
+        reject(error);
+      });
     });
   }
 
@@ -168,8 +214,9 @@ export class UpstreamClient {
           method: request.method,
           headers: request.headers,
           body: request.body ?? null,
-          headersTimeout: options.timeoutMs,
-          bodyTimeout: options.timeoutMs,
+          // Off: the call's own timer does this (see the top of this file).
+          headersTimeout: 0,
+          bodyTimeout: 0,
         },
         handler,
       );
@@ -194,29 +241,42 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
   private failure: GatewayError | undefined;
   private started = false;
   private finished = false;
+  private paused = false;
   private unsubscribe: (() => void) | undefined;
+  /** The call's timeout: to the headers, then between pieces of the body while reading (not while paused, as undici's). */
+  private timer: NodeJS.Timeout | undefined;
+  /** Set when the timeout passed before undici started the request: it is aborted when it does. */
+  private expired: Error | undefined;
 
   constructor(
     private readonly origin: string,
     private readonly options: UpstreamCallOptions,
     private readonly resolveHeaders: (stream: UpstreamStream) => void,
     private readonly rejectHeaders: (error: GatewayError) => void,
-  ) {}
+  ) {
+    this.timer = armCallTimer(options.timeoutMs, () => this.expire());
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    if (this.expired !== undefined) {
+      controller.abort(this.expired);
+      return;
+    }
     const signal = this.options.signal;
     if (signal === undefined) return;
     this.unsubscribe = signal.subscribe(() => this.abort());
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.timer?.refresh();
     this.status = statusCode;
     this.started = true;
     this.resolveHeaders(this);
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.timer?.refresh();
     if (this.consumer === undefined) this.queued.push(chunk);
     else this.consumer.onData(chunk);
   }
@@ -227,10 +287,12 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
     if (this.consumer !== undefined) this.finish(() => this.consumer?.onEnd());
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (this.failure !== undefined || this.ended) return;
     const failure = toUpstreamTransportError(error, this.origin, this.options.timeoutMs);
     this.cleanUp();
     if (!this.started) {
+      this.failure = failure;
       this.rejectHeaders(failure);
       return;
     }
@@ -253,11 +315,16 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
   }
 
   pause(): void {
-    if (!this.finished) this.controller?.pause();
+    if (this.finished) return;
+    this.paused = true;
+    this.controller?.pause();
   }
 
   resume(): void {
-    if (!this.finished) this.controller?.resume();
+    if (this.finished) return;
+    this.paused = false;
+    this.timer?.refresh();
+    this.controller?.resume();
   }
 
   abort(): void {
@@ -282,7 +349,22 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
     notify();
   }
 
+  private expire(): void {
+    // A paused read waits for the client, not for the upstream: the clock restarts on resume.
+    if (this.paused) return;
+    this.timer = undefined;
+    const error = this.started ? new undiciErrors.BodyTimeoutError() : new undiciErrors.HeadersTimeoutError();
+    if (this.controller !== undefined) {
+      this.controller.abort(error);
+      return;
+    }
+    this.expired = error;
+    this.onResponseError(undefined, error);
+  }
+
   private cleanUp(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }

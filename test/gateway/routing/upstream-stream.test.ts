@@ -29,6 +29,25 @@ const routes: Record<string, (request: IncomingMessage, response: ServerResponse
     response.writeHead(429, { 'content-type': 'application/json' });
     response.end('{"error":{"message":"slow down"}}');
   },
+  '/silent': () => undefined,
+  '/trickle': (_request, response) => {
+    // six pieces 60 ms apart: longer in all than the 150 ms timeout, never idle that long
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    let sent = 0;
+    const timer = setInterval(() => {
+      sent += 1;
+      response.write(`data: ${sent}\n\n`);
+      if (sent === 6) {
+        clearInterval(timer);
+        response.end();
+      }
+    }, 60);
+  },
+  '/late-rest': (_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.write('data: first\n\n');
+    setTimeout(() => response.end('data: rest\n\n'), 300);
+  },
   '/stall': (_request, response) => {
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     response.write('data: first\n\n');
@@ -100,6 +119,52 @@ describe('UpstreamClient.sendStreaming', () => {
     expect(result.error).toBeInstanceOf(UpstreamTimeoutError);
   });
 
+  it('times out an upstream that never answers, as a 504-class error', async () => {
+    const started = performance.now();
+    await expect(post('/silent', 150)).rejects.toBeInstanceOf(UpstreamTimeoutError);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('counts the timeout between pieces, not over the whole answer', async () => {
+    const result = await collect(await post('/trickle', 150));
+    expect(result.error).toBeUndefined();
+    expect(result.text).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\ndata: 6\n\n');
+  });
+
+  it('does not time out a read paused for a slow client, and counts again from the resume', async () => {
+    const stream = await post('/late-rest', 150);
+    let text = '';
+    const ended = new Promise<GatewayError | undefined>((resolve) =>
+      stream.start({ onData: (piece) => (text += piece.toString()), onEnd: () => resolve(undefined), onError: resolve }),
+    );
+    stream.pause();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    stream.resume();
+    expect(await ended).toBeUndefined();
+    expect(text).toBe('data: first\n\ndata: rest\n\n');
+  });
+
+  it('times out a call still queued for a connection, without waiting for the connection', async () => {
+    const single = new UpstreamClient({ connectionsPerOrigin: 1 });
+    const holder = new Cancellation();
+    const holding = single.sendStreaming({ url: `${base}/silent`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 10_000, signal: holder });
+    const started = performance.now();
+    await expect(single.sendStreaming({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
+      UpstreamTimeoutError,
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    await expect(single.sendForText({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
+      UpstreamTimeoutError,
+    );
+    holder.cancel();
+    await expect(holding).rejects.toMatchObject({ code: 'aborted' });
+    // the connection is free again and serves the next call
+    expect((await single.sendForText({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 5000 })).text).toBe(
+      'data: one\n\ndata: two\n\n',
+    );
+    await single.close();
+  });
+
   it('aborts when the call is cancelled, before or after the headers', async () => {
     const before = new Cancellation();
     before.cancel();
@@ -127,6 +192,21 @@ describe('UpstreamClient.sendStreaming', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(received).toBeGreaterThan(0);
     stream.abort();
+  });
+});
+
+describe('UpstreamClient.sendForText', () => {
+  it('reads the whole answer, and times out an upstream that never answers', async () => {
+    expect(await client.sendForText({ url: `${base}/trickle`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).toEqual({
+      status: 200,
+      text: 'data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\ndata: 6\n\n',
+    });
+    await expect(client.sendForText({ url: `${base}/silent`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
+      UpstreamTimeoutError,
+    );
+    await expect(client.sendForText({ url: `${base}/stall`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
+      UpstreamTimeoutError,
+    );
   });
 });
 

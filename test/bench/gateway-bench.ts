@@ -26,6 +26,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { buildGatewayBundle } from '../../gateway/build';
+import { GATEWAY_NODE_FLAGS } from '../../gateway/node-flags';
 import {
   buildBenchHelpers,
   clockTicksPerSecond,
@@ -242,7 +243,8 @@ function spawnGateway(
 ): BenchChild {
   return spawnNode({
     name: 'gateway',
-    args: [...nodeFlags, bundle, ...serveArgs],
+    // The image's V8 flags first (gateway/node-flags.ts), then the bench's own (profiler, stage trace).
+    args: [...GATEWAY_NODE_FLAGS, ...nodeFlags, bundle, ...serveArgs],
     core: plan.targetCore,
     plan,
     cwd,

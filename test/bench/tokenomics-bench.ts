@@ -30,6 +30,7 @@ import { Redis } from 'iovalkey';
 import pg from 'pg';
 import { Client as HttpClient, request } from 'undici';
 import { buildGatewayBundle } from '../../gateway/build';
+import { GATEWAY_NODE_FLAGS } from '../../gateway/node-flags';
 import { formatPerRequestDiff, formatProfileSummary, summarizeCpuProfile } from './cpu-profile';
 import type { CpuProfile, ProfileSummary } from './cpu-profile';
 import { startPostgresServer } from '../support/postgres-server';
@@ -208,7 +209,8 @@ async function startGateway(
   const port = await freePort();
   const child = spawnNode({
     name,
-    args: [...nodeFlags, bundle, 'serve', '--config', configPath, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', ...extraArgs],
+    // The image's V8 flags first (gateway/node-flags.ts); `--node-flags` come after, so they can override them.
+    args: [...GATEWAY_NODE_FLAGS, ...nodeFlags, bundle, 'serve', '--config', configPath, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', ...extraArgs],
     core: plan.targetCore,
     plan,
     cwd,

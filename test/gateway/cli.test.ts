@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildGatewayBundle } from '../../gateway/build';
 import { loadConfigFile } from '../../gateway/config';
+import { GATEWAY_NODE_FLAGS } from '../../gateway/node-flags';
 
 const root = resolve(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
@@ -109,7 +110,8 @@ describe('production bundle (what the image runs)', () => {
   it('builds, starts from its own folder and serves a request', async () => {
     const outdir = join(scratch, 'bundle');
     const main = await buildGatewayBundle(outdir);
-    const { address, child } = await startProcess('node', [main, 'serve', '--config', join(outdir, 'models.example.yaml'), '--port', '0', '--host', '127.0.0.1'], {
+    // With the image's V8 flags, so a flag this Node does not know fails here.
+    const { address, child } = await startProcess('node', [...GATEWAY_NODE_FLAGS, main, 'serve', '--config', join(outdir, 'models.example.yaml'), '--port', '0', '--host', '127.0.0.1'], {
       LITELLM_MASTER_KEY: 'sk-bundle',
     });
     const unauthorised = await fetch(`${address}/v1/models`);
@@ -134,5 +136,13 @@ describe('production bundle (what the image runs)', () => {
     expect(runtime).toMatch(/^USER \d+:\d+$/m);
     expect(runtime).not.toMatch(/npm (ci|install)/);
     expect(runtime).toContain('COPY --from=build');
+  });
+
+  it('starts Node in the image with the flags the benches measure, and no source maps', () => {
+    const dockerfile = readFileSync(join(root, 'gateway/Dockerfile'), 'utf8');
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(entrypoint).toBeDefined();
+    expect(JSON.parse(entrypoint as string)).toEqual(['node', ...GATEWAY_NODE_FLAGS, '/app/main.js']);
+    expect(dockerfile).not.toMatch(/^ENTRYPOINT .*--enable-source-maps/m);
   });
 });

@@ -42,9 +42,64 @@ export interface UpstreamCallOptions {
 /** Node's timers hold at most this many ms; a longer timeout means none. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** The timer of one call, or `undefined` when its timeout is 0 (none), as undici reads 0. */
-function armCallTimer(timeoutMs: number, expire: () => void): NodeJS.Timeout | undefined {
-  return timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS ? setTimeout(expire, timeoutMs) : undefined;
+/** What a call's timer asks of the call it times. */
+interface TimedCall {
+  /** Whether the response headers have arrived (the timeout then counts between body pieces). */
+  headersArrived(): boolean;
+  /** Whether the body read is paused for a slow client (the timeout then waits for the resume). */
+  paused(): boolean;
+  /** The timeout passed before undici started the request: fail the call now. */
+  failQueued(error: Error): void;
+}
+
+/**
+ * One call's timeout, shared by the streaming and the text calls: armed at dispatch, re-armed in place on
+ * the headers, on every body piece and on a resume; a timeout of 0 (or past what Node's timers hold)
+ * means none, as undici reads 0. When it passes, the request is aborted with undici's own timeout error
+ * (so it maps to a 504 like undici's did); a request still queued for a connection fails at once and is
+ * aborted when undici starts it.
+ */
+class CallTimer {
+  private timer: NodeJS.Timeout | undefined;
+  private controller: Dispatcher.DispatchController | undefined;
+  private expired: Error | undefined;
+
+  constructor(
+    timeoutMs: number,
+    private readonly call: TimedCall,
+  ) {
+    if (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS) this.timer = setTimeout(() => this.expire(), timeoutMs);
+  }
+
+  /** Undici started the request; `false` when the call already timed out (the request is then aborted). */
+  started(controller: Dispatcher.DispatchController): boolean {
+    this.controller = controller;
+    if (this.expired === undefined) return true;
+    controller.abort(this.expired);
+    return false;
+  }
+
+  refresh(): void {
+    this.timer?.refresh();
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private expire(): void {
+    // A paused read waits for the client, not for the upstream: `refresh()` on resume re-arms the timer.
+    if (this.call.paused()) return;
+    this.timer = undefined;
+    const error = this.call.headersArrived() ? new undiciErrors.BodyTimeoutError() : new undiciErrors.HeadersTimeoutError();
+    if (this.controller !== undefined) {
+      this.controller.abort(error);
+      return;
+    }
+    this.expired = error;
+    this.call.failQueued(error);
+  }
 }
 
 /** Receives a streaming answer's body as it arrives. */
@@ -141,13 +196,10 @@ export class UpstreamClient {
       let status = 0;
       let chunks: Buffer[] = [];
       let unsubscribe: (() => void) | undefined;
-      let controller: Dispatcher.DispatchController | undefined;
       let settled = false;
-      /** Set when the timeout passed before undici started the request: it is aborted when it does. */
-      let expired: Error | undefined;
       const settle = (): void => {
         settled = true;
-        clearTimeout(timer);
+        timer.clear();
         unsubscribe?.();
       };
       const fail = (error: Error): void => {
@@ -155,32 +207,20 @@ export class UpstreamClient {
         settle();
         reject(toUpstreamTransportError(error, url.origin, options.timeoutMs));
       };
-      const timer = armCallTimer(options.timeoutMs, () => {
-        const error = status === 0 ? new undiciErrors.HeadersTimeoutError() : new undiciErrors.BodyTimeoutError();
-        if (controller !== undefined) {
-          controller.abort(error);
-          return;
-        }
-        expired = error;
-        fail(error);
-      });
+      const timer = new CallTimer(options.timeoutMs, { headersArrived: () => status !== 0, paused: () => false, failQueued: fail });
       const handler: Dispatcher.DispatchHandler = {
         // Also what makes undici take this for a handler of its current (controller-based) interface.
-        onRequestStart: (started) => {
-          controller = started;
-          if (expired !== undefined) {
-            started.abort(expired);
-            return;
-          }
-          unsubscribe = options.signal?.subscribe(() => started.abort(new undiciErrors.RequestAbortedError()));
+        onRequestStart: (controller) => {
+          if (!timer.started(controller)) return;
+          unsubscribe = options.signal?.subscribe(() => controller.abort(new undiciErrors.RequestAbortedError()));
         },
         onResponseStart: (_controller, statusCode) => {
-          timer?.refresh();
+          timer.refresh();
           status = statusCode;
           chunks = [];
         },
         onResponseData: (_controller, chunk) => {
-          timer?.refresh();
+          timer.refresh();
           chunks.push(chunk);
         },
         onResponseEnd: () => {
@@ -232,7 +272,7 @@ export class UpstreamClient {
 }
 
 /** The dispatch handler behind `sendStreaming`, and the stream it resolves with. */
-class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
+class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream, TimedCall {
   status = 0;
   private controller: Dispatcher.DispatchController | undefined;
   private consumer: UpstreamStreamConsumer | undefined;
@@ -241,12 +281,9 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
   private failure: GatewayError | undefined;
   private started = false;
   private finished = false;
-  private paused = false;
+  private readingPaused = false;
   private unsubscribe: (() => void) | undefined;
-  /** The call's timeout: to the headers, then between pieces of the body while reading (not while paused, as undici's). */
-  private timer: NodeJS.Timeout | undefined;
-  /** Set when the timeout passed before undici started the request: it is aborted when it does. */
-  private expired: Error | undefined;
+  private readonly timer: CallTimer;
 
   constructor(
     private readonly origin: string,
@@ -254,29 +291,38 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
     private readonly resolveHeaders: (stream: UpstreamStream) => void,
     private readonly rejectHeaders: (error: GatewayError) => void,
   ) {
-    this.timer = armCallTimer(options.timeoutMs, () => this.expire());
+    this.timer = new CallTimer(options.timeoutMs, this);
+  }
+
+  headersArrived(): boolean {
+    return this.started;
+  }
+
+  paused(): boolean {
+    return this.readingPaused;
+  }
+
+  failQueued(error: Error): void {
+    this.onResponseError(undefined, error);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.expired !== undefined) {
-      controller.abort(this.expired);
-      return;
-    }
+    if (!this.timer.started(controller)) return;
     const signal = this.options.signal;
     if (signal === undefined) return;
     this.unsubscribe = signal.subscribe(() => this.abort());
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
-    this.timer?.refresh();
+    this.timer.refresh();
     this.status = statusCode;
     this.started = true;
     this.resolveHeaders(this);
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.timer?.refresh();
+    this.timer.refresh();
     if (this.consumer === undefined) this.queued.push(chunk);
     else this.consumer.onData(chunk);
   }
@@ -291,12 +337,11 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
     if (this.failure !== undefined || this.ended) return;
     const failure = toUpstreamTransportError(error, this.origin, this.options.timeoutMs);
     this.cleanUp();
+    this.failure = failure;
     if (!this.started) {
-      this.failure = failure;
       this.rejectHeaders(failure);
       return;
     }
-    this.failure = failure;
     if (this.consumer !== undefined) this.finish(() => this.consumer?.onError(failure));
   }
 
@@ -316,14 +361,14 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
 
   pause(): void {
     if (this.finished) return;
-    this.paused = true;
+    this.readingPaused = true;
     this.controller?.pause();
   }
 
   resume(): void {
     if (this.finished) return;
-    this.paused = false;
-    this.timer?.refresh();
+    this.readingPaused = false;
+    this.timer.refresh();
     this.controller?.resume();
   }
 
@@ -349,22 +394,8 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream {
     notify();
   }
 
-  private expire(): void {
-    // A paused read waits for the client, not for the upstream: the clock restarts on resume.
-    if (this.paused) return;
-    this.timer = undefined;
-    const error = this.started ? new undiciErrors.BodyTimeoutError() : new undiciErrors.HeadersTimeoutError();
-    if (this.controller !== undefined) {
-      this.controller.abort(error);
-      return;
-    }
-    this.expired = error;
-    this.onResponseError(undefined, error);
-  }
-
   private cleanUp(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.clear();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }

@@ -45,8 +45,7 @@ export function planCpus(): CpuPlan {
 
 /** Pins every thread of this process (and the threads it creates later) to one core. */
 export function pinThisProcess(plan: CpuPlan): void {
-  if (!plan.pinned) return;
-  execFileSync('taskset', ['-a', '-p', '-c', String(plan.loadCore), String(process.pid)], { stdio: 'ignore' });
+  pinProcess(plan, process.pid, plan.loadCore);
 }
 
 /** Moves every thread of a running process to `core` (no-op when the plan is unpinned). */

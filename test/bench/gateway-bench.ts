@@ -472,15 +472,18 @@ async function main(): Promise<void> {
   // is its own work, not wake-ups of its core that the direct baseline never pays. The layout where every
   // proxied hop crosses cores (the saturation layout) is measured too, and reported beside it.
   const streamsPerRound = Math.ceil(settings.streamsPerTarget / settings.rounds);
+  const measureOneConnection = async (target: Target, seconds: number, samples: number[]): Promise<void> => {
+    const result = await load(target, 1, seconds);
+    for (const sample of result.latenciesMs) samples.push(sample);
+    measurementsOf(target).latencyErrors += result.errors + result.non2xx + result.timeouts;
+  };
   for (let round = 0; round < settings.rounds; round += 1) {
     log(`round ${round + 1}/${settings.rounds}: 1-connection latency and streaming…`);
     const order = roundOrder(targets, round);
     pinProcess(plan, upstream.pid, plan.targetCore);
     for (const target of order) {
       const entry = measurementsOf(target);
-      const result = await load(target, 1, settings.latencySecondsPerRound);
-      for (const sample of result.latenciesMs) entry.latencyMs.push(sample);
-      entry.latencyErrors += result.errors + result.non2xx + result.timeouts;
+      await measureOneConnection(target, settings.latencySecondsPerRound, entry.latencyMs);
       const broken = brokenStreams.get(target.name);
       if (broken !== undefined) {
         entry.firstStreamFailure ??= broken;
@@ -493,12 +496,7 @@ async function main(): Promise<void> {
       if (streaming.firstFailure !== undefined) entry.firstStreamFailure ??= streaming.firstFailure;
     }
     pinProcess(plan, upstream.pid, plan.loadCore);
-    for (const target of order) {
-      const entry = measurementsOf(target);
-      const result = await load(target, 1, settings.crossCoreLatencySecondsPerRound);
-      for (const sample of result.latenciesMs) entry.crossCoreLatencyMs.push(sample);
-      entry.latencyErrors += result.errors + result.non2xx + result.timeouts;
-    }
+    for (const target of order) await measureOneConnection(target, settings.crossCoreLatencySecondsPerRound, measurementsOf(target).crossCoreLatencyMs);
   }
 
   // Saturation: throughput, CPU per request, and the gateway's memory right after. In interleaved rounds,

@@ -12,8 +12,9 @@
  * on every request, so it needs more requests in flight to keep its core busy, and a slow phase of a
  * shared machine lands on one run rather than on one target). Pinned like
  * `gateway-bench.ts`: load generator and upstream on core 0, both gateways on core 1 (only one is loaded
- * at a time); during the 1-connection rounds the upstream moves to core 1. Postgres and Valkey (when this bench starts them) are pinned to core 2 when there is one,
- * else to core 0 with the load, so that the gateway's core serves the gateway only.
+ * at a time); during the 1-connection rounds the upstream moves to core 1. Postgres and Valkey (when this
+ * bench starts them) are pinned to core 2 when there is one, else to core 0 with the load, so that the
+ * gateway's core serves the gateway only.
  *
  * Afterwards it sends an exact number of sequential requests with the virtual key and checks that
  * spend_logs grew by exactly that many rows, and that Postgres committed far fewer transactions than

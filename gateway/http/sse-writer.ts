@@ -40,11 +40,11 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
   options: SseStreamOptions,
 ): Promise<SseStreamResult> {
   // The caller's headers object is the call's own: the stream's fields are added to it rather than
-  // copied into a new one.
+  // copied into a new one. No `connection` header: Node keeps the connection alive (and says so) unless
+  // the client asked to close it, which a forced `keep-alive` would contradict.
   const headers = options.headers;
   headers['content-type'] = 'text/event-stream; charset=utf-8';
   headers['cache-control'] = 'no-cache';
-  headers.connection = 'keep-alive';
   headers['x-accel-buffering'] = 'no';
   raw.writeHead(200, headers);
   // The headers go out with the first chunk, in one write (what a bare pass-through does, and one

@@ -35,7 +35,8 @@ export interface UpstreamRequest {
   /** Absolute URL. */
   readonly url: string;
   readonly method: 'POST' | 'GET';
-  readonly headers: Record<string, string>;
+  /** May be shared by every call to one deployment: never changed once built. */
+  readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
 }
 

@@ -244,14 +244,7 @@ export class ModelRouter {
     }
     const dropParams = request.drop_params ?? deployment.dropParams ?? this.settings.dropParams;
     const checked = enforceSupportedParams(request, supported, dropParams, adapter.id);
-    const target: UpstreamTarget = {
-      model: deployment.model,
-      ...(deployment.apiBase !== undefined ? { apiBase: deployment.apiBase } : {}),
-      ...(deployment.apiKey !== undefined ? { apiKey: deployment.apiKey } : {}),
-      ...(deployment.apiVersion !== undefined ? { apiVersion: deployment.apiVersion } : {}),
-      headers: deployment.headers,
-    };
-    const upstreamRequest = operation.toRequest(adapter, checked.request, target);
+    const upstreamRequest = operation.toRequest(adapter, checked.request, upstreamTargetOf(deployment));
     const streaming = checked.request.stream === true;
     const requestTimeoutMs = deployment.timeoutMs ?? this.settings.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     const timeoutMs = streaming ? (deployment.streamTimeoutMs ?? requestTimeoutMs) : requestTimeoutMs;
@@ -294,6 +287,24 @@ function isRetriable(error: GatewayError): boolean {
   if (error instanceof ConfigurationError) return true;
   if (error instanceof UpstreamError) return error.code !== 'aborted' && (error.status === 429 || error.status >= 500);
   return error.status === 429 || error.status >= 500;
+}
+
+/** Each deployment's target, built on its first call and shared by the calls after (adapters may key caches on it). */
+const upstreamTargets = new WeakMap<Deployment, UpstreamTarget>();
+
+function upstreamTargetOf(deployment: Deployment): UpstreamTarget {
+  let target = upstreamTargets.get(deployment);
+  if (target === undefined) {
+    target = {
+      model: deployment.model,
+      ...(deployment.apiBase !== undefined ? { apiBase: deployment.apiBase } : {}),
+      ...(deployment.apiKey !== undefined ? { apiKey: deployment.apiKey } : {}),
+      ...(deployment.apiVersion !== undefined ? { apiVersion: deployment.apiVersion } : {}),
+      headers: deployment.headers,
+    };
+    upstreamTargets.set(deployment, target);
+  }
+  return target;
 }
 
 /** `litellm_params` request defaults (e.g. `temperature`) fill fields the client left unset. */

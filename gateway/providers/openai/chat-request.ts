@@ -17,7 +17,7 @@ export interface OpenAiEndpoint {
   readonly baseUrl: string;
   /** Query string appended to every path (Azure's `api-version`), without `?`. */
   readonly query?: string;
-  readonly headers: Record<string, string>;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export function openAiBearerHeaders(target: UpstreamTarget): Record<string, string> {

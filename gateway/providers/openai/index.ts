@@ -26,14 +26,20 @@ export interface OpenAiCompatibleAdapterOptions {
 }
 
 export function createOpenAiCompatibleAdapter({ id, defaultApiBase }: OpenAiCompatibleAdapterOptions): ProviderAdapter {
+  // The router passes one target object per deployment, so its endpoint (headers included) is built once.
+  const endpoints = new WeakMap<UpstreamTarget, OpenAiEndpoint>();
   const endpointFor = (target: UpstreamTarget): OpenAiEndpoint => {
+    let endpoint = endpoints.get(target);
+    if (endpoint !== undefined) return endpoint;
     const baseUrl = target.apiBase ?? defaultApiBase;
     if (!baseUrl) {
       throw new ConfigurationError(`deployment of ${id}/${target.model} has no api_base; set litellm_params.api_base`, {
         code: 'missing_api_base',
       });
     }
-    return { baseUrl, headers: openAiBearerHeaders(target) };
+    endpoint = { baseUrl, headers: openAiBearerHeaders(target) };
+    endpoints.set(target, endpoint);
+    return endpoint;
   };
   return {
     id,

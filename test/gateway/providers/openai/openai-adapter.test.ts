@@ -38,6 +38,22 @@ describe('OpenAI request translation', () => {
     });
   });
 
+  it('builds a target’s endpoint once and keeps each target’s own key and headers', () => {
+    // GIVEN two deployments' targets (the router passes one object per deployment)
+    const first = { model: 'a', apiKey: 'sk-first', headers: { 'x-team': 'blue' } };
+    const second = { model: 'b', apiKey: 'sk-second' };
+    // WHEN each is called twice, in turns
+    const calls = [first, second, first, second].map((target) => openAiAdapter.toChatRequest(request, target));
+    // THEN every call carries its own target's key and headers, and a target's calls share one headers object
+    expect(calls.map((call) => call.headers.authorization)).toEqual(['Bearer sk-first', 'Bearer sk-second', 'Bearer sk-first', 'Bearer sk-second']);
+    expect(calls[0]?.headers['x-team']).toBe('blue');
+    expect(calls[1]?.headers['x-team']).toBeUndefined();
+    expect(calls[2]?.headers).toBe(calls[0]?.headers);
+    expect(calls[3]?.headers).toBe(calls[1]?.headers);
+    // AND a new target object with another key is not served the old one's
+    expect(openAiAdapter.toChatRequest(request, { ...first, apiKey: 'sk-rotated' }).headers.authorization).toBe('Bearer sk-rotated');
+  });
+
   it('always asks a stream for usage, keeping the client’s other stream options', () => {
     const upstream = openAiAdapter.toChatRequest({ ...request, stream: true, stream_options: { include_usage: false } }, { model: 'm' });
     expect(JSON.parse(upstream.body ?? '').stream_options).toEqual({ include_usage: true });

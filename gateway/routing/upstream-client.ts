@@ -3,11 +3,14 @@
  * share a host), with per-call header and body timeouts. Failures become typed gateway errors: a timeout
  * is an `UpstreamTimeoutError` (504), anything else on the wire an `UpstreamError` (502).
  *
- * The timeouts are the gateway's own: one Node timer per call, re-armed in place while the answer keeps
- * coming. Undici's per-request `headersTimeout`/`bodyTimeout` are switched off: on a kept-alive
- * connection it creates a new timer object for every request, and the cleared ones stay in its timer
- * list for up to a second, long enough to be promoted to V8's old generation. Under load that garbage
- * grew the gateway's RSS by about 6 MiB every 4 s until a full collection (1.3 MiB without it).
+ * The timeouts are the gateway's own. Undici's per-request `headersTimeout`/`bodyTimeout` are switched
+ * off: on a kept-alive connection it creates a new timer object for every request, and the cleared ones
+ * stay in its timer list for up to a second, long enough to be promoted to V8's old generation. Under
+ * load that garbage grew the gateway's RSS by about 6 MiB every 4 s until a full collection (1.3 MiB
+ * without it). Timeouts of a second or more (LiteLLM's are seconds to minutes) are checked by one sweep
+ * per client every 100 ms: a call costs two fields and a set entry, a piece of the answer one field
+ * write, where a Node timer per call meant creating and dropping a timer list per call and a clock read
+ * and a list move per piece. Shorter timeouts get a Node timer each, exact to the millisecond.
  */
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
@@ -31,6 +34,12 @@ export interface UpstreamClientOptions {
    * @default 10_000
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * How often the shared sweep checks the calls whose timeout is at least `SWEPT_TIMEOUT_FACTOR` times
+   * this; such a call times out after its timeout and at most two sweeps more.
+   * @default 100
+   */
+  readonly timeoutSweepMs?: number;
 }
 
 export interface UpstreamCallOptions {
@@ -41,6 +50,55 @@ export interface UpstreamCallOptions {
 
 /** Node's timers hold at most this many ms; a longer timeout means none. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/** A call whose timeout is at least this many sweeps long is timed by the sweep (at most 20% late). */
+export const SWEPT_TIMEOUT_FACTOR = 10;
+
+/** Sweeps with no call to check before the sweep's timer stops (calls one after the other keep it running). */
+const EMPTY_SWEEPS_BEFORE_STOP = 50;
+
+/**
+ * One interval timer for every call of a client whose timeout is long: each sweep asks every such call
+ * whether it has been quiet for its whole timeout. The timer runs while there are calls, and stops after
+ * a while without any.
+ */
+class TimeoutSweep {
+  private readonly timers = new Set<CallTimer>();
+  private interval: NodeJS.Timeout | undefined;
+  private emptySweeps = 0;
+
+  constructor(readonly everyMs: number) {}
+
+  add(timer: CallTimer): void {
+    this.timers.add(timer);
+    this.emptySweeps = 0;
+    if (this.interval === undefined) {
+      this.interval = setInterval(() => this.sweep(), this.everyMs);
+      this.interval.unref();
+    }
+  }
+
+  delete(timer: CallTimer): void {
+    this.timers.delete(timer);
+  }
+
+  stop(): void {
+    clearInterval(this.interval);
+    this.interval = undefined;
+    this.timers.clear();
+  }
+
+  private sweep(): void {
+    if (this.timers.size === 0) {
+      this.emptySweeps += 1;
+      if (this.emptySweeps >= EMPTY_SWEEPS_BEFORE_STOP) this.stop();
+      return;
+    }
+    const now = performance.now();
+    // A timer that expires deletes itself: a Set allows that while it is iterated.
+    for (const timer of this.timers) timer.check(now);
+  }
+}
 
 /** What a call's timer asks of the call it times. */
 interface TimedCall {
@@ -53,22 +111,36 @@ interface TimedCall {
 }
 
 /**
- * One call's timeout, shared by the streaming and the text calls: armed at dispatch, re-armed in place on
- * the headers, on every body piece and on a resume; a timeout of 0 (or past what Node's timers hold)
- * means none, as undici reads 0. When it passes, the request is aborted with undici's own timeout error
- * (so it maps to a 504 like undici's did); a request still queued for a connection fails at once and is
- * aborted when undici starts it.
+ * One call's timeout, shared by the streaming and the text calls: armed at dispatch, re-armed on the
+ * headers, on every body piece and on a resume; a timeout of 0 (or past what Node's timers hold) means
+ * none, as undici reads 0. A long timeout is checked by the client's sweep, a short one by a Node timer
+ * of its own. When it passes, the request is aborted with undici's own timeout error (so it maps to a 504
+ * like undici's did); a request still queued for a connection fails at once and is aborted when undici
+ * starts it.
  */
 class CallTimer {
   private timer: NodeJS.Timeout | undefined;
+  /** The sweep checking this call, while it does. */
+  private sweep: TimeoutSweep | undefined;
+  /** Something happened since the last sweep (swept calls only). */
+  private touched = true;
+  /** The sweep after which the call has been quiet (swept calls only). */
+  private quietSince = 0;
   private controller: Dispatcher.DispatchController | undefined;
   private expired: Error | undefined;
 
   constructor(
-    timeoutMs: number,
+    private readonly timeoutMs: number,
     private readonly call: TimedCall,
+    sweep: TimeoutSweep,
   ) {
-    if (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS) this.timer = setTimeout(() => this.expire(), timeoutMs);
+    if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) return;
+    if (timeoutMs >= sweep.everyMs * SWEPT_TIMEOUT_FACTOR) {
+      this.sweep = sweep;
+      sweep.add(this);
+    } else {
+      this.timer = setTimeout(() => this.expire(), timeoutMs);
+    }
   }
 
   /** Undici started the request; `false` when the call already timed out (the request is then aborted). */
@@ -80,18 +152,41 @@ class CallTimer {
   }
 
   refresh(): void {
-    this.timer?.refresh();
+    if (this.sweep !== undefined) this.touched = true;
+    else this.timer?.refresh();
   }
 
   clear(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.sweep?.delete(this);
+    this.sweep = undefined;
+  }
+
+  /**
+   * A sweep at `now`. The call's last activity came before the sweep that first saw it (`quietSince`),
+   * so a call quiet since then for its whole timeout has been quiet at least that long: it never times
+   * out early, and at most two sweeps late.
+   */
+  check(now: number): void {
+    if (this.touched || this.call.paused()) {
+      this.touched = false;
+      this.quietSince = now;
+      return;
+    }
+    if (now - this.quietSince < this.timeoutMs) return;
+    this.clear();
+    this.fire();
   }
 
   private expire(): void {
     // A paused read waits for the client, not for the upstream: `refresh()` on resume re-arms the timer.
     if (this.call.paused()) return;
     this.timer = undefined;
+    this.fire();
+  }
+
+  private fire(): void {
     const error = this.call.headersArrived() ? new undiciErrors.BodyTimeoutError() : new undiciErrors.HeadersTimeoutError();
     if (this.controller !== undefined) {
       this.controller.abort(error);
@@ -143,9 +238,11 @@ export class UpstreamClient {
   private readonly pools = new Map<string, Pool>();
   private readonly urls = new Map<string, UpstreamUrl>();
   private readonly options: Required<UpstreamClientOptions>;
+  private readonly sweep: TimeoutSweep;
 
-  constructor({ connectionsPerOrigin = 256, keepAliveTimeoutMs = 60_000, connectTimeoutMs = 10_000 }: UpstreamClientOptions = {}) {
-    this.options = { connectionsPerOrigin, keepAliveTimeoutMs, connectTimeoutMs };
+  constructor({ connectionsPerOrigin = 256, keepAliveTimeoutMs = 60_000, connectTimeoutMs = 10_000, timeoutSweepMs = 100 }: UpstreamClientOptions = {}) {
+    this.options = { connectionsPerOrigin, keepAliveTimeoutMs, connectTimeoutMs, timeoutSweepMs };
+    this.sweep = new TimeoutSweep(timeoutSweepMs);
   }
 
   private poolFor(origin: string): Pool {
@@ -181,7 +278,7 @@ export class UpstreamClient {
   sendStreaming(request: UpstreamRequest, options: UpstreamCallOptions): Promise<UpstreamStream> {
     const url = this.target(request.url);
     return new Promise<UpstreamStream>((resolve, reject) => {
-      this.dispatch(request, url, options, new DispatchedStream(url.origin, options, resolve, reject), reject);
+      this.dispatch(request, url, options, new DispatchedStream(url.origin, options, this.sweep, resolve, reject), reject);
     });
   }
 
@@ -207,7 +304,7 @@ export class UpstreamClient {
         settle();
         reject(toUpstreamTransportError(error, url.origin, options.timeoutMs));
       };
-      const timer = new CallTimer(options.timeoutMs, { headersArrived: () => status !== 0, paused: () => false, failQueued: fail });
+      const timer = new CallTimer(options.timeoutMs, { headersArrived: () => status !== 0, paused: () => false, failQueued: fail }, this.sweep);
       const handler: Dispatcher.DispatchHandler = {
         // Also what makes undici take this for a handler of its current (controller-based) interface.
         onRequestStart: (controller) => {
@@ -268,6 +365,7 @@ export class UpstreamClient {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
     this.pools.clear();
+    this.sweep.stop();
   }
 }
 
@@ -288,10 +386,11 @@ class DispatchedStream implements Dispatcher.DispatchHandler, UpstreamStream, Ti
   constructor(
     private readonly origin: string,
     private readonly options: UpstreamCallOptions,
+    sweep: TimeoutSweep,
     private readonly resolveHeaders: (stream: UpstreamStream) => void,
     private readonly rejectHeaders: (error: GatewayError) => void,
   ) {
-    this.timer = new CallTimer(options.timeoutMs, this);
+    this.timer = new CallTimer(options.timeoutMs, this, sweep);
   }
 
   headersArrived(): boolean {

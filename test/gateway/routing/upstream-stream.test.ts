@@ -15,7 +15,12 @@ import type { StreamTranslator } from '../../../gateway/providers';
 
 let server: Server;
 let base: string;
-const client = new UpstreamClient();
+/**
+ * The timeout tests run twice: with the default client, whose sweep is too coarse for their 150-200 ms
+ * timeouts (a Node timer per call), and with one sweeping every 10 ms, which checks them all.
+ */
+const clients = { 'a Node timer per call': new UpstreamClient(), 'the shared sweep': new UpstreamClient({ timeoutSweepMs: 10 }) };
+const client = clients['a Node timer per call'];
 /** Bytes the server managed to hand to the socket per request path, for the backpressure check. */
 const written = new Map<string, number>();
 
@@ -79,13 +84,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await client.close();
+  for (const each of Object.values(clients)) await each.close();
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
 
-const post = (path: string, timeoutMs = 5000, signal?: Cancellation): Promise<UpstreamStream> =>
-  client.sendStreaming({ url: `${base}${path}`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs, ...(signal ? { signal } : {}) });
+const post = (path: string, timeoutMs = 5000, signal?: Cancellation, via: UpstreamClient = client): Promise<UpstreamStream> =>
+  via.sendStreaming({ url: `${base}${path}`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs, ...(signal ? { signal } : {}) });
 
 function collect(stream: UpstreamStream): Promise<{ text: string; error?: GatewayError }> {
   return new Promise((resolve) => {
@@ -110,59 +115,6 @@ describe('UpstreamClient.sendStreaming', () => {
     const stream = await post('/error');
     expect(stream.status).toBe(429);
     expect(await stream.text()).toBe('{"error":{"message":"slow down"}}');
-  });
-
-  it('times out a body that stops arriving, as a 504-class error', async () => {
-    const stream = await post('/stall', 200);
-    const result = await collect(stream);
-    expect(result.text).toBe('data: first\n\n');
-    expect(result.error).toBeInstanceOf(UpstreamTimeoutError);
-  });
-
-  it('times out an upstream that never answers, as a 504-class error', async () => {
-    const started = performance.now();
-    await expect(post('/silent', 150)).rejects.toBeInstanceOf(UpstreamTimeoutError);
-    expect(performance.now() - started).toBeLessThan(1000);
-  });
-
-  it('counts the timeout between pieces, not over the whole answer', async () => {
-    const result = await collect(await post('/trickle', 150));
-    expect(result.error).toBeUndefined();
-    expect(result.text).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\ndata: 6\n\n');
-  });
-
-  it('does not time out a read paused for a slow client, and counts again from the resume', async () => {
-    const stream = await post('/late-rest', 150);
-    let text = '';
-    const ended = new Promise<GatewayError | undefined>((resolve) =>
-      stream.start({ onData: (piece) => (text += piece.toString()), onEnd: () => resolve(undefined), onError: resolve }),
-    );
-    stream.pause();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    stream.resume();
-    expect(await ended).toBeUndefined();
-    expect(text).toBe('data: first\n\ndata: rest\n\n');
-  });
-
-  it('times out a call still queued for a connection, without waiting for the connection', async () => {
-    const single = new UpstreamClient({ connectionsPerOrigin: 1 });
-    const holder = new Cancellation();
-    const holding = single.sendStreaming({ url: `${base}/silent`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 10_000, signal: holder });
-    const started = performance.now();
-    await expect(single.sendStreaming({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
-      UpstreamTimeoutError,
-    );
-    expect(performance.now() - started).toBeLessThan(1000);
-    await expect(single.sendForText({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
-      UpstreamTimeoutError,
-    );
-    holder.cancel();
-    await expect(holding).rejects.toMatchObject({ code: 'aborted' });
-    // the connection is free again and serves the next call
-    expect((await single.sendForText({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 5000 })).text).toBe(
-      'data: one\n\ndata: two\n\n',
-    );
-    await single.close();
   });
 
   it('aborts when the call is cancelled, before or after the headers', async () => {
@@ -195,18 +147,81 @@ describe('UpstreamClient.sendStreaming', () => {
   });
 });
 
-describe('UpstreamClient.sendForText', () => {
-  it('reads the whole answer, and times out an upstream that never answers', async () => {
-    expect(await client.sendForText({ url: `${base}/trickle`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).toEqual({
-      status: 200,
-      text: 'data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\ndata: 6\n\n',
+describe.each(Object.entries(clients))('upstream timeouts with %s', (_name, via) => {
+    it('times out a body that stops arriving, as a 504-class error', async () => {
+      const stream = await post('/stall', 200, undefined, via);
+      const result = await collect(stream);
+      expect(result.text).toBe('data: first\n\n');
+      expect(result.error).toBeInstanceOf(UpstreamTimeoutError);
     });
-    await expect(client.sendForText({ url: `${base}/silent`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
-      UpstreamTimeoutError,
-    );
-    await expect(client.sendForText({ url: `${base}/stall`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
-      UpstreamTimeoutError,
-    );
+
+    it('times out an upstream that never answers, as a 504-class error', async () => {
+      const started = performance.now();
+      await expect(post('/silent', 150, undefined, via)).rejects.toBeInstanceOf(UpstreamTimeoutError);
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+
+    it('counts the timeout between pieces, not over the whole answer', async () => {
+      const result = await collect(await post('/trickle', 150, undefined, via));
+      expect(result.error).toBeUndefined();
+      expect(result.text).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\ndata: 6\n\n');
+    });
+
+    it('does not time out a read paused for a slow client, and counts again from the resume', async () => {
+      const stream = await post('/late-rest', 150, undefined, via);
+      let text = '';
+      const ended = new Promise<GatewayError | undefined>((resolve) =>
+        stream.start({ onData: (piece) => (text += piece.toString()), onEnd: () => resolve(undefined), onError: resolve }),
+      );
+      stream.pause();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      stream.resume();
+      expect(await ended).toBeUndefined();
+      expect(text).toBe('data: first\n\ndata: rest\n\n');
+    });
+
+    it('times out a call still queued for a connection, without waiting for the connection', async () => {
+      const single = new UpstreamClient({ connectionsPerOrigin: 1, ...(via === client ? {} : { timeoutSweepMs: 10 }) });
+      const holder = new Cancellation();
+      const holding = single.sendStreaming({ url: `${base}/silent`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 10_000, signal: holder });
+      const started = performance.now();
+      await expect(single.sendStreaming({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
+        UpstreamTimeoutError,
+      );
+      expect(performance.now() - started).toBeLessThan(1000);
+      await expect(single.sendForText({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
+        UpstreamTimeoutError,
+      );
+      holder.cancel();
+      await expect(holding).rejects.toMatchObject({ code: 'aborted' });
+      // the connection is free again and serves the next call
+      expect((await single.sendForText({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 5000 })).text).toBe(
+        'data: one\n\ndata: two\n\n',
+      );
+      await single.close();
+    });
+
+  it('never times out early, and late by at most two sweeps (and the scheduling)', async () => {
+    const started = performance.now();
+    await expect(post('/silent', 200, undefined, via)).rejects.toBeInstanceOf(UpstreamTimeoutError);
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(199);
+    expect(elapsed).toBeLessThan(200 + 2 * 10 + 150);
+  });
+
+  describe('sendForText', () => {
+    it('reads the whole answer, and times out an upstream that never answers', async () => {
+      expect(await via.sendForText({ url: `${base}/trickle`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).toEqual({
+        status: 200,
+        text: 'data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\ndata: 6\n\n',
+      });
+      await expect(via.sendForText({ url: `${base}/silent`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
+        UpstreamTimeoutError,
+      );
+      await expect(via.sendForText({ url: `${base}/stall`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
+        UpstreamTimeoutError,
+      );
+    });
   });
 });
 

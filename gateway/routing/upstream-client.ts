@@ -64,7 +64,7 @@ const EMPTY_SWEEPS_BEFORE_STOP = 50;
  * keeps its timer lists: a `Set` rehashed its table as calls came and went, and at saturation that
  * garbage lived long enough to be promoted (old space 20–26 MiB after 60,000 calls instead of 13).
  */
-class TimeoutSweep {
+export class TimeoutSweep {
   private first: CallTimer | undefined;
   private count = 0;
   private interval: NodeJS.Timeout | undefined;
@@ -100,6 +100,13 @@ class TimeoutSweep {
     this.interval = undefined;
   }
 
+  /** The timers it holds, counted by walking the list (for tests and diagnostics). */
+  held(): CallTimer[] {
+    const timers: CallTimer[] = [];
+    for (let timer = this.first; timer !== undefined; timer = timer.sweepNext) timers.push(timer);
+    return timers;
+  }
+
   private sweep(): void {
     if (this.count === 0) {
       this.emptySweeps += 1;
@@ -119,7 +126,7 @@ class TimeoutSweep {
 }
 
 /** What a call's timer asks of the call it times. */
-interface TimedCall {
+export interface TimedCall {
   /** Whether the response headers have arrived (the timeout then counts between body pieces). */
   headersArrived(): boolean;
   /** Whether the body read is paused for a slow client (the timeout then waits for the resume). */
@@ -136,7 +143,7 @@ interface TimedCall {
  * like undici's did); a request still queued for a connection fails at once and is aborted when undici
  * starts it.
  */
-class CallTimer {
+export class CallTimer {
   private timer: NodeJS.Timeout | undefined;
   /** The sweep checking this call, while it does. */
   private sweep: TimeoutSweep | undefined;

@@ -201,6 +201,23 @@ describe.each(Object.entries(clients))('upstream timeouts with %s', (_name, via)
       await single.close();
     });
 
+  it('times out every one of many quiet calls at once, each after its own timeout', async () => {
+    const started = performance.now();
+    const calls = [150, 150, 150, 250, 250].map((timeoutMs) =>
+      post('/silent', timeoutMs, undefined, via).then(
+        () => ({ timeoutMs, elapsed: Number.NaN }),
+        (error: unknown) => {
+          expect(error).toBeInstanceOf(UpstreamTimeoutError);
+          return { timeoutMs, elapsed: performance.now() - started };
+        },
+      ),
+    );
+    for (const { timeoutMs, elapsed } of await Promise.all(calls)) {
+      expect(elapsed).toBeGreaterThanOrEqual(timeoutMs - 1);
+      expect(elapsed).toBeLessThan(timeoutMs + 2 * 10 + 150);
+    }
+  });
+
   it('never times out early, and late by at most two sweeps (and the scheduling)', async () => {
     const started = performance.now();
     await expect(post('/silent', 200, undefined, via)).rejects.toBeInstanceOf(UpstreamTimeoutError);

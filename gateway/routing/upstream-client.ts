@@ -8,9 +8,9 @@
  * stay in its timer list for up to a second, long enough to be promoted to V8's old generation. Under
  * load that garbage grew the gateway's RSS by about 6 MiB every 4 s until a full collection (1.3 MiB
  * without it). Timeouts of a second or more (LiteLLM's are seconds to minutes) are checked by one sweep
- * per client every 100 ms: a call costs two fields and a set entry, a piece of the answer one field
- * write, where a Node timer per call meant creating and dropping a timer list per call and a clock read
- * and a list move per piece. Shorter timeouts get a Node timer each, exact to the millisecond.
+ * per client every 100 ms: a call costs a place in a list, a piece of the answer one field write, where
+ * a Node timer per call meant creating and dropping a timer list per call and a clock read and a list
+ * move per piece. Shorter timeouts get a Node timer each, exact to the millisecond.
  */
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';

@@ -66,7 +66,6 @@ const EMPTY_SWEEPS_BEFORE_STOP = 50;
  */
 export class TimeoutSweep {
   private first: CallTimer | undefined;
-  private count = 0;
   private interval: NodeJS.Timeout | undefined;
   private emptySweeps = 0;
 
@@ -77,7 +76,6 @@ export class TimeoutSweep {
     timer.sweepNext = this.first;
     if (this.first !== undefined) this.first.sweepPrevious = timer;
     this.first = timer;
-    this.count += 1;
     this.emptySweeps = 0;
     if (this.interval === undefined) {
       this.interval = setInterval(() => this.sweep(), this.everyMs);
@@ -92,7 +90,6 @@ export class TimeoutSweep {
     if (timer.sweepNext !== undefined) timer.sweepNext.sweepPrevious = timer.sweepPrevious;
     timer.sweepPrevious = undefined;
     timer.sweepNext = undefined;
-    this.count -= 1;
   }
 
   stop(): void {
@@ -108,7 +105,7 @@ export class TimeoutSweep {
   }
 
   private sweep(): void {
-    if (this.count === 0) {
+    if (this.first === undefined) {
       this.emptySweeps += 1;
       if (this.emptySweeps >= EMPTY_SWEEPS_BEFORE_STOP) this.stop();
       return;
@@ -116,9 +113,9 @@ export class TimeoutSweep {
     const now = performance.now();
     // A timer that expires takes itself out, so the next one is read first. (Should an expiry end
     // another call at once, the sweep stops there, and the rest wait for the next sweep.)
-    let timer = this.first;
+    let timer: CallTimer | undefined = this.first;
     while (timer !== undefined) {
-      const next = timer.sweepNext;
+      const next: CallTimer | undefined = timer.sweepNext;
       timer.check(now);
       timer = next !== undefined && (next.sweepPrevious !== undefined || this.first === next) ? next : undefined;
     }

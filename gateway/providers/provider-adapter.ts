@@ -30,6 +30,21 @@ export interface UpstreamTarget {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * What `build` makes of a target, built on the target's first call and shared by the calls after: the
+ * router passes one target object per deployment, so an adapter's per-deployment parts (headers, base
+ * URL) are built once. A `build` that throws caches nothing.
+ */
+export function perTarget<T>(build: (target: UpstreamTarget) => T): (target: UpstreamTarget) => T {
+  const built = new WeakMap<UpstreamTarget, T>();
+  return (target) => {
+    if (built.has(target)) return built.get(target) as T;
+    const value = build(target);
+    built.set(target, value);
+    return value;
+  };
+}
+
 /** An HTTP request for the upstream, ready to send. */
 export interface UpstreamRequest {
   /** Absolute URL. */

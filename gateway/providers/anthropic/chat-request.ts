@@ -28,6 +28,7 @@ import { z } from 'zod';
 import { chatCompletionRequestSchema } from '../../openai';
 import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool, ResponseFormat, ToolChoice } from '../../openai';
 import { InvalidRequestError } from '../../errors';
+import { perTarget } from '../provider-adapter';
 import type { UpstreamRequest, UpstreamTarget } from '../provider-adapter';
 import {
   ANTHROPIC_IMAGE_MEDIA_TYPES,
@@ -572,6 +573,8 @@ export function anthropicHeaders(target: UpstreamTarget): Record<string, string>
   return headers;
 }
 
+const headersFor = perTarget(anthropicHeaders);
+
 /**
  * The complete upstream request for one OpenAI chat request.
  *
@@ -581,7 +584,7 @@ export function toAnthropicMessagesUpstreamRequest(request: ChatCompletionReques
   return {
     url: anthropicMessagesUrl(target.apiBase),
     method: 'POST',
-    headers: anthropicHeaders(target),
+    headers: headersFor(target),
     body: JSON.stringify(toAnthropicMessagesRequest(request, target.model)),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The Azure OpenAI adapter: OpenAI's translators with Azure's URL scheme and `api-key` header.
  */
+import { perTarget } from '../provider-adapter';
 import type { ProviderAdapter } from '../provider-adapter';
 import {
   createOpenAiChunkStream,
@@ -15,17 +16,19 @@ import {
 } from '../openai';
 import { toAzureOpenAiEndpoint } from './chat-request';
 
+const endpointFor = perTarget(toAzureOpenAiEndpoint);
+
 export const azureAdapter: ProviderAdapter = {
   id: 'azure',
   supportedChatParams: 'all',
   supportedCompletionParams: 'all',
-  toChatRequest: (request, target) => toOpenAiChatRequest(request, target, toAzureOpenAiEndpoint(target)),
+  toChatRequest: (request, target) => toOpenAiChatRequest(request, target, endpointFor(target)),
   fromChatResponse: fromOpenAiChatResponse,
   createChatStreamTranslator: createOpenAiChunkStream,
-  toCompletionRequest: (request, target) => toOpenAiCompletionRequest(request, target, toAzureOpenAiEndpoint(target)),
+  toCompletionRequest: (request, target) => toOpenAiCompletionRequest(request, target, endpointFor(target)),
   fromCompletionResponse: fromOpenAiCompletionResponse,
   createCompletionStreamTranslator: createOpenAiCompletionChunkStream,
-  toEmbeddingRequest: (request, target) => toOpenAiEmbeddingRequest(request, target, toAzureOpenAiEndpoint(target)),
+  toEmbeddingRequest: (request, target) => toOpenAiEmbeddingRequest(request, target, endpointFor(target)),
   fromEmbeddingResponse: fromOpenAiEmbeddingResponse,
   toUpstreamError: (status, bodyText) => openAiErrorToUpstreamError(status, bodyText, 'azure'),
 };

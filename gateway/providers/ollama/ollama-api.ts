@@ -9,6 +9,7 @@
  * @see https://github.com/ollama/ollama/blob/main/docs/api.md
  */
 import { z } from 'zod';
+import { perTarget } from '../provider-adapter';
 import type { UpstreamRequest, UpstreamTarget } from '../provider-adapter';
 
 /** Where Ollama listens when a deployment sets no `api_base`. */
@@ -188,21 +189,21 @@ export type OllamaErrorBody = z.infer<typeof ollamaErrorSchema>;
 /** The Ollama API paths the gateway calls. */
 export type OllamaApiPath = '/api/chat' | '/api/generate' | '/api/embed';
 
+/** A deployment's base URL (no trailing slash) and headers, built once per deployment. */
+const ollamaEndpointFor = perTarget((target) => {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (target.apiKey !== undefined && target.apiKey !== '') headers.authorization = `Bearer ${target.apiKey}`;
+  return { apiBase: (target.apiBase ?? OLLAMA_DEFAULT_API_BASE).replace(/\/+$/, ''), headers: { ...headers, ...target.headers } };
+});
+
 /**
  * Builds the HTTP request for one Ollama call. Ollama itself takes no key; when `api_key` is set (Ollama behind
  * an authenticating proxy, or a hosted Ollama) it is sent as a bearer token. `extra_headers` are sent as they are
  * and win over ours.
  */
 export function toOllamaUpstreamRequest(target: UpstreamTarget, path: OllamaApiPath, body: object): UpstreamRequest {
-  const apiBase = (target.apiBase ?? OLLAMA_DEFAULT_API_BASE).replace(/\/+$/, '');
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (target.apiKey !== undefined && target.apiKey !== '') headers.authorization = `Bearer ${target.apiKey}`;
-  return {
-    url: `${apiBase}${path}`,
-    method: 'POST',
-    headers: { ...headers, ...target.headers },
-    body: JSON.stringify(body),
-  };
+  const { apiBase, headers } = ollamaEndpointFor(target);
+  return { url: `${apiBase}${path}`, method: 'POST', headers, body: JSON.stringify(body) };
 }
 
 /**

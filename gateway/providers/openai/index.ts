@@ -2,7 +2,8 @@
  * The OpenAI adapter and its OpenAI-compatible siblings (vLLM, NVIDIA NIM, Groq, Mistral, …): one
  * translator, a different default base URL per provider prefix.
  */
-import type { ProviderAdapter, UpstreamTarget } from '../provider-adapter';
+import { perTarget } from '../provider-adapter';
+import type { ProviderAdapter } from '../provider-adapter';
 import { ConfigurationError } from '../../errors';
 import {
   openAiBearerHeaders,
@@ -26,21 +27,15 @@ export interface OpenAiCompatibleAdapterOptions {
 }
 
 export function createOpenAiCompatibleAdapter({ id, defaultApiBase }: OpenAiCompatibleAdapterOptions): ProviderAdapter {
-  // The router passes one target object per deployment, so its endpoint (headers included) is built once.
-  const endpoints = new WeakMap<UpstreamTarget, OpenAiEndpoint>();
-  const endpointFor = (target: UpstreamTarget): OpenAiEndpoint => {
-    let endpoint = endpoints.get(target);
-    if (endpoint !== undefined) return endpoint;
+  const endpointFor = perTarget((target): OpenAiEndpoint => {
     const baseUrl = target.apiBase ?? defaultApiBase;
     if (!baseUrl) {
       throw new ConfigurationError(`deployment of ${id}/${target.model} has no api_base; set litellm_params.api_base`, {
         code: 'missing_api_base',
       });
     }
-    endpoint = { baseUrl, headers: openAiBearerHeaders(target) };
-    endpoints.set(target, endpoint);
-    return endpoint;
-  };
+    return { baseUrl, headers: openAiBearerHeaders(target) };
+  });
   return {
     id,
     supportedChatParams: 'all',

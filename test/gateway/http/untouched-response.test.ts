@@ -47,6 +47,22 @@ describe('untouched OpenAI responses', () => {
     expect(filled !== undefined && chunkTextOf(filled)).toBeUndefined();
   });
 
+  it('never takes a copy for the original: the mark is not serialised, and a spread copy is not untouched', () => {
+    const body = fromOpenAiChatResponse(JSON.parse(fixture('openai-text.json')) as Record<string, unknown>, context);
+    expect(isUntouched(body)).toBe(true);
+    expect(JSON.stringify(body)).toBe(JSON.stringify(JSON.parse(fixture('openai-text.json'))));
+    const copy = { ...body, id: 'changed' };
+    expect(isUntouched(copy)).toBe(false);
+
+    const text = '{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}';
+    const [chunk] = createOpenAiChunkStream(context).push(`data: ${text}\n\n`);
+    expect(chunk !== undefined && chunkTextOf(chunk)).toBe(text);
+    expect(Object.keys(chunk ?? {})).toEqual(['id', 'object', 'created', 'model', 'choices']);
+    expect(JSON.stringify(chunk)).toBe(text);
+    const chunkCopy = { ...chunk, model: 'other' };
+    expect(chunkTextOf(chunkCopy)).toBeUndefined();
+  });
+
   describe('through the gateway', () => {
     let gateway: RunningGateway;
     let stop: () => Promise<void>;

@@ -94,6 +94,12 @@ interface BenchSettings {
   /** Saturation runs per target, interleaved across targets; each target's fastest run counts. */
   readonly saturationRounds: number;
   readonly streamsPerTarget: number;
+  /**
+   * Stream blocks per round: each round's streams go to the targets in this many blocks, the targets
+   * taking turns, so the machine's drift (its median TTFT moves by 100 µs and more within seconds) lands
+   * on every target alike.
+   */
+  readonly streamBlocksPerRound: number;
   readonly streamGapMs: number;
   readonly startupRuns: number;
   /** Hard limit for the whole run. */
@@ -111,6 +117,7 @@ const FULL: BenchSettings = {
   saturationSeconds: 4,
   saturationRounds: 3,
   streamsPerTarget: 300,
+  streamBlocksPerRound: 3,
   streamGapMs: 2,
   startupRuns: 3,
   budgetMs: 175_000,
@@ -144,6 +151,8 @@ interface TargetMeasurements {
   latencyMs: number[];
   crossCoreLatencyMs: number[];
   firstTokenMs: number[];
+  /** The median TTFT of each stream block, in the order the blocks ran. */
+  firstTokenBlockMediansMs: number[];
   streamTotalMs: number[];
   streamFailures: number;
   firstStreamFailure?: string;
@@ -168,6 +177,8 @@ interface TargetReport {
   readonly oneConnectionCrossCores: LatencySummary;
   readonly streaming: {
     readonly firstToken: LatencySummary;
+    /** The median TTFT of each stream block, in the order the blocks ran (the targets took turns block by block). */
+    readonly firstTokenBlockMediansMs: readonly number[];
     readonly total: LatencySummary;
     readonly failures: number;
     readonly firstFailure: string | null;
@@ -187,6 +198,12 @@ const log = (line = ''): void => {
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((left, right) => left - right);
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+}
+
+/** `left[i] − right[i]` in µs for each block both targets completed; nothing when their blocks do not pair up. */
+function pairedDifferencesUs(leftMs: readonly number[], rightMs: readonly number[]): number[] {
+  if (leftMs.length !== rightMs.length) return [];
+  return leftMs.map((value, index) => (value - (rightMs[index] as number)) * 1000);
 }
 
 /**
@@ -279,6 +296,7 @@ function report(target: Target, measured: TargetMeasurements, settings: BenchSet
     oneConnectionCrossCores: summarizeLatencies(measured.crossCoreLatencyMs),
     streaming: {
       firstToken: summarizeLatencies(measured.firstTokenMs),
+      firstTokenBlockMediansMs: measured.firstTokenBlockMediansMs,
       total: summarizeLatencies(measured.streamTotalMs),
       failures: measured.streamFailures,
       firstFailure: measured.firstStreamFailure ?? null,
@@ -426,7 +444,7 @@ async function main(): Promise<void> {
   log(`targets answer; gateway started in ${startupMs.map((ms) => fixed(ms, 0)).join(', ')} ms`);
 
   const measured = new Map<TargetName, TargetMeasurements>(
-    targets.map((target) => [target.name, { latencyMs: [], crossCoreLatencyMs: [], firstTokenMs: [], streamTotalMs: [], streamFailures: 0, latencyErrors: 0, saturations: [] }]),
+    targets.map((target) => [target.name, { latencyMs: [], crossCoreLatencyMs: [], firstTokenMs: [], firstTokenBlockMediansMs: [], streamTotalMs: [], streamFailures: 0, latencyErrors: 0, saturations: [] }]),
   );
   const measurementsOf = (target: Target): TargetMeasurements => {
     const entry = measured.get(target.name);
@@ -471,7 +489,8 @@ async function main(): Promise<void> {
   // then cross cores the same number of times (client → first server and back), and what the proxy adds
   // is its own work, not wake-ups of its core that the direct baseline never pays. The layout where every
   // proxied hop crosses cores (the saturation layout) is measured too, and reported beside it.
-  const streamsPerRound = Math.ceil(settings.streamsPerTarget / settings.rounds);
+  const streamBlocks = settings.rounds * settings.streamBlocksPerRound;
+  const streamsPerBlock = Math.ceil(settings.streamsPerTarget / streamBlocks);
   const measureOneConnection = async (target: Target, seconds: number, samples: number[]): Promise<void> => {
     const result = await load(target, 1, seconds);
     for (const sample of result.latenciesMs) samples.push(sample);
@@ -479,24 +498,31 @@ async function main(): Promise<void> {
   };
   for (let round = 0; round < settings.rounds; round += 1) {
     log(`round ${round + 1}/${settings.rounds}: 1-connection latency and streaming…`);
-    const order = roundOrder(targets, round);
     pinProcess(plan, upstream.pid, plan.targetCore);
-    for (const target of order) {
-      const entry = measurementsOf(target);
-      await measureOneConnection(target, settings.latencySecondsPerRound, entry.latencyMs);
-      const broken = brokenStreams.get(target.name);
-      if (broken !== undefined) {
-        entry.firstStreamFailure ??= broken;
-        continue;
+    for (const target of roundOrder(targets, round)) {
+      await measureOneConnection(target, settings.latencySecondsPerRound, measurementsOf(target).latencyMs);
+    }
+    // Streams in blocks, the targets taking turns (which one starts rotates). Not one stream each in
+    // turn: every stream would then start on caches another target has just used (tried: both proxies'
+    // TTFT rose by half and the gap between them with it).
+    for (let block = 0; block < settings.streamBlocksPerRound; block += 1) {
+      for (const target of roundOrder(targets, round * settings.streamBlocksPerRound + block)) {
+        const entry = measurementsOf(target);
+        const broken = brokenStreams.get(target.name);
+        if (broken !== undefined) {
+          entry.firstStreamFailure ??= broken;
+          continue;
+        }
+        const streaming = await stream(target, streamsPerBlock);
+        for (const sample of streaming.firstTokenMs) entry.firstTokenMs.push(sample);
+        for (const sample of streaming.totalMs) entry.streamTotalMs.push(sample);
+        if (streaming.firstTokenMs.length > 0) entry.firstTokenBlockMediansMs.push(median(streaming.firstTokenMs));
+        entry.streamFailures += streaming.failures;
+        if (streaming.firstFailure !== undefined) entry.firstStreamFailure ??= streaming.firstFailure;
       }
-      const streaming = await stream(target, streamsPerRound);
-      for (const sample of streaming.firstTokenMs) entry.firstTokenMs.push(sample);
-      for (const sample of streaming.totalMs) entry.streamTotalMs.push(sample);
-      entry.streamFailures += streaming.failures;
-      if (streaming.firstFailure !== undefined) entry.firstStreamFailure ??= streaming.firstFailure;
     }
     pinProcess(plan, upstream.pid, plan.loadCore);
-    for (const target of order) await measureOneConnection(target, settings.crossCoreLatencySecondsPerRound, measurementsOf(target).crossCoreLatencyMs);
+    for (const target of roundOrder(targets, round)) await measureOneConnection(target, settings.crossCoreLatencySecondsPerRound, measurementsOf(target).crossCoreLatencyMs);
   }
 
   // Saturation: throughput, CPU per request, and the gateway's memory right after. In interleaved rounds,
@@ -549,6 +575,8 @@ async function main(): Promise<void> {
     firstTokenP99Us: micros(target.streaming.firstToken.p99Ms - direct.streaming.firstToken.p99Ms),
   });
   const passthroughAdded = added(passthroughReport);
+  // Block by block, gateway minus pass-through: each pair ran back to back, so the drift between blocks cancels.
+  const blockGapsUs = pairedDifferencesUs(gatewayReport.streaming.firstTokenBlockMediansMs, passthroughReport.streaming.firstTokenBlockMediansMs);
   const gatewayAdded = added(gatewayReport);
   const ratio = (numerator: number, denominator: number): number | null => (denominator > 0 && Number.isFinite(numerator) ? numerator / denominator : null);
   const ratios = {
@@ -614,6 +642,12 @@ async function main(): Promise<void> {
     `${padEnd('gateway ÷ pass-through', 26)}${pad(fixed(ratios.latencyP50, 2), 9)}${pad(fixed(ratios.latencyP99, 2), 9)}` +
       `${pad(fixed(ratios.firstTokenP50, 2), 10)}${pad(fixed(ratios.firstTokenP99, 2), 10)}`,
   );
+  if (blockGapsUs.length > 0) {
+    log(
+      `TTFT gateway − pass-through, block by block (${blockGapsUs.length} blocks of ${Math.ceil(settings.streamsPerTarget / (settings.rounds * settings.streamBlocksPerRound))} streams, ` +
+        `the targets taking turns): median ${fixed(median(blockGapsUs), 0)} µs, ${fixed(Math.min(...blockGapsUs), 0)} to ${fixed(Math.max(...blockGapsUs), 0)}`,
+    );
+  }
   log(
     `1 connection with every proxied hop crossing cores (upstream beside the load generator, as at saturation): p50 ` +
       `direct ${fixed(micros(direct.oneConnectionCrossCores.p50Ms), 0)} µs; added pass-through ${fixed(passthroughAdded.crossCoreLatencyP50Us, 0)} µs, ` +
@@ -694,6 +728,7 @@ async function main(): Promise<void> {
     targetsUnderTest: TARGETS,
     results: reports,
     added: { passthrough: passthroughAdded, gateway: gatewayAdded },
+    ttftBlockGapsUs: blockGapsUs,
     ratios,
     gateway: {
       startupMs,

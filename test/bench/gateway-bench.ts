@@ -4,8 +4,8 @@
  * Three targets on loopback, measured in the same run: the mock upstream called directly (baseline),
  * a minimal pass-through proxy (Node http + undici Pool), and the gateway's production bundle. Each is
  * driven non-streaming at 1 connection (latency) and at saturation (throughput, in rounds whose target
- * order rotates; each target's fastest run counts), and with sequential streaming requests (time to
- * first token). The gateway's overhead is reported as latency added over the
+ * order rotates; each target's fastest run counts), with sequential streaming requests (time to
+ * first token) and with many streams at once (CPU per stream). The gateway's overhead is reported as latency added over the
  * direct call, and as a ratio to what the pass-through adds (house rule 17). Its highest RSS after a
  * saturation run and its startup time are reported too, then checked against the targets.
  *
@@ -100,6 +100,9 @@ interface BenchSettings {
    * on every target alike.
    */
   readonly streamBlocksPerRound: number;
+  /** Streaming under load: this many clients at once, each sending its streams one after another. */
+  readonly streamSaturationClients: number;
+  readonly streamSaturationStreamsPerClient: number;
   readonly streamGapMs: number;
   readonly startupRuns: number;
   /** Hard limit for the whole run. */
@@ -118,6 +121,8 @@ const FULL: BenchSettings = {
   saturationRounds: 3,
   streamsPerTarget: 300,
   streamBlocksPerRound: 3,
+  streamSaturationClients: 32,
+  streamSaturationStreamsPerClient: 40,
   streamGapMs: 2,
   startupRuns: 3,
   budgetMs: 175_000,
@@ -133,6 +138,7 @@ const QUICK: BenchSettings = {
   saturationSeconds: 2,
   saturationRounds: 1,
   streamsPerTarget: 60,
+  streamSaturationStreamsPerClient: 10,
   startupRuns: 1,
   budgetMs: 90_000,
 };
@@ -158,6 +164,20 @@ interface TargetMeasurements {
   firstStreamFailure?: string;
   latencyErrors: number;
   saturations: SaturationRun[];
+  streamSaturation?: StreamSaturation;
+}
+
+/** Many streams at once (the upstream beside the load generator, as at saturation). */
+interface StreamSaturation {
+  readonly clients: number;
+  readonly streams: number;
+  readonly failures: number;
+  readonly streamsPerSecond: number;
+  /** CPU time of the serving process per completed stream (its 20-odd chunks included). */
+  readonly cpuMicrosPerStream: number | null;
+  readonly firstToken: LatencySummary;
+  /** The serving process's RSS right after. */
+  readonly rssMiB: number | null;
 }
 
 interface SaturationRun {
@@ -183,6 +203,7 @@ interface TargetReport {
     readonly failures: number;
     readonly firstFailure: string | null;
   };
+  readonly streamingSaturation: StreamSaturation | null;
 }
 
 interface Check {
@@ -301,6 +322,7 @@ function report(target: Target, measured: TargetMeasurements, settings: BenchSet
       failures: measured.streamFailures,
       firstFailure: measured.firstStreamFailure ?? null,
     },
+    streamingSaturation: measured.streamSaturation ?? null,
   };
 }
 
@@ -562,6 +584,31 @@ async function main(): Promise<void> {
     }
   }
 
+  // Streaming under load: many clients at once, each sending its streams one after another. What a
+  // stream costs the serving process in CPU, all its chunks included (the phases above time one stream
+  // at a time, or non-streaming answers).
+  for (const target of roundOrder(targets, settings.saturationRounds)) {
+    if (brokenStreams.has(target.name)) continue;
+    log(`streaming ${target.label} with ${settings.streamSaturationClients} clients at once…`);
+    const cpuBefore = readCpuSeconds(target.process.pid, ticksPerSecond);
+    const startedAt = performance.now();
+    const runs = await Promise.all(
+      Array.from({ length: settings.streamSaturationClients }, () => stream(target, settings.streamSaturationStreamsPerClient)),
+    );
+    const elapsedSeconds = (performance.now() - startedAt) / 1000;
+    const cpuAfter = readCpuSeconds(target.process.pid, ticksPerSecond);
+    const firstTokens = runs.flatMap((run) => run.firstTokenMs);
+    measurementsOf(target).streamSaturation = {
+      clients: settings.streamSaturationClients,
+      streams: firstTokens.length,
+      failures: runs.reduce((sum, run) => sum + run.failures, 0),
+      streamsPerSecond: firstTokens.length / elapsedSeconds,
+      cpuMicrosPerStream: cpuBefore !== undefined && cpuAfter !== undefined && firstTokens.length > 0 ? ((cpuAfter - cpuBefore) * 1e6) / firstTokens.length : null,
+      firstToken: summarizeLatencies(firstTokens),
+      rssMiB: readMemoryMiB(target.process.pid)?.rssMiB ?? null,
+    };
+  }
+
   const reports = Object.fromEntries(targets.map((target) => [target.name, report(target, measurementsOf(target), settings)])) as Record<
     TargetName,
     TargetReport
@@ -586,6 +633,7 @@ async function main(): Promise<void> {
     firstTokenP50: ratio(gatewayAdded.firstTokenP50Us, passthroughAdded.firstTokenP50Us),
     firstTokenP99: ratio(gatewayAdded.firstTokenP99Us, passthroughAdded.firstTokenP99Us),
     cpuPerRequest: ratio(gatewayReport.saturation.cpuMicrosPerRequest ?? Number.NaN, passthroughReport.saturation.cpuMicrosPerRequest ?? Number.NaN),
+    cpuPerStream: ratio(gatewayReport.streamingSaturation?.cpuMicrosPerStream ?? Number.NaN, passthroughReport.streamingSaturation?.cpuMicrosPerStream ?? Number.NaN),
     saturationThroughput: ratio(gatewayReport.saturation.requestsPerSecond, passthroughReport.saturation.requestsPerSecond),
   };
 
@@ -665,6 +713,21 @@ async function main(): Promise<void> {
       .map((target) => `${target.label} ${fixed(target.saturation.coreUtilization, 2)}`)
       .join(', ')} (1.00 = its core was the limit)`,
   );
+  log(
+    `streams under load (${settings.streamSaturationClients} clients at once, ${settings.streamSaturationStreamsPerClient} streams each; ` +
+      `CPU per stream of the serving process, all its chunks included):`,
+  );
+  for (const target of [direct, passthroughReport, gatewayReport]) {
+    const measured = target.streamingSaturation;
+    if (measured === null) continue;
+    log(
+      `  ${padEnd(target.label, 16)}${pad(fixed(measured.streamsPerSecond, 0), 6)} streams/s, TTFT p50 ${fixed(micros(measured.firstToken.p50Ms), 0)} µs ` +
+        `p99 ${fixed(micros(measured.firstToken.p99Ms), 0)} µs, CPU ${fixed(measured.cpuMicrosPerStream, 0)} µs per stream, ` +
+        `RSS after ${fixed(measured.rssMiB, 1)} MiB` +
+        (measured.failures > 0 ? ` (! ${measured.failures} failed)` : ''),
+    );
+  }
+  log(`  CPU per stream gateway ÷ pass-through ${fixed(ratios.cpuPerStream, 2)}`);
   log(
     `gateway memory: RSS ${fixed(saturatedMemory?.rssMiB, 1)} MiB after saturation (max sampled during ${fixed(peakSampledRssMiB, 1)}, ` +
       `VmHWM ${fixed(saturatedMemory?.peakRssMiB, 1)}, idle after start ${fixed(idleMemory?.rssMiB, 1)}; ` +

@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { GatewayError, redactSecrets, toOpenAiErrorBody } from '../errors';
 import type { CompletionUsage } from '../openai';
 import type { CancelSignal, ChunkSource } from '../routing';
-import { chunkTextOf } from '../providers';
+import { chunkTextOf, chunkTextWithoutNullUsage } from '../providers';
 
 /** How long the response headers wait for the first chunk before they are sent alone. */
 export const HEADERS_ALONE_AFTER_MS = 20;
@@ -65,6 +65,7 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
     let text = '';
     for (const chunk of batch) {
       let changed = false;
+      let own: string | undefined;
       if (chunk.usage) {
         usage = chunk.usage;
         if (!options.includeUsage) {
@@ -73,11 +74,16 @@ export async function writeSseStream<Chunk extends UsageCarrier>(
           changed = true;
         }
       } else if (chunk.usage === null && !options.includeUsage) {
-        delete chunk.usage;
-        changed = true;
+        // The `"usage": null` the gateway asked the upstream for: cut from the upstream's own text when
+        // that can be done exactly (OpenAI's chunks), else left out of a new serialisation.
+        own = chunkTextWithoutNullUsage(chunk);
+        if (own === undefined) {
+          delete chunk.usage;
+          changed = true;
+        }
       }
       // A chunk the translation left untouched (and nothing above changed) goes out as the upstream wrote it.
-      text += `data: ${(changed ? undefined : chunkTextOf(chunk)) ?? JSON.stringify(chunk)}\n\n`;
+      text += `data: ${own ?? (changed ? undefined : chunkTextOf(chunk)) ?? JSON.stringify(chunk)}\n\n`;
     }
     if (text.length === 0 || options.signal.cancelled) return true;
     headersSent = true;

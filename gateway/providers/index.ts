@@ -1,5 +1,5 @@
 export { findProviderAdapter, providerPrefixes } from './provider-registry';
-export { chunkTextOf, isUntouched, markUntouched, rememberChunkText } from './provider-adapter';
+export { chunkTextOf, chunkTextWithoutNullUsage, isUntouched, markUntouched, rememberChunkText } from './provider-adapter';
 export type {
   ChatStreamTranslator,
   CompletionStreamTranslator,

@@ -102,6 +102,23 @@ export function chunkTextOf(chunk: object): string | undefined {
   return mark !== undefined && mark.of === chunk ? mark.text : undefined;
 }
 
+const NULL_USAGE_TAIL = ',"usage":null}';
+
+/**
+ * The upstream's text of an untouched chunk whose `usage` is null, without that member — when it is the
+ * object's last member, written compactly, and the text's only `"usage"` (as OpenAI writes every chunk of
+ * a stream that asked for usage). A quote inside a JSON string is escaped, so `"usage"` here is a key, and
+ * the last one of the top-level object, the one `JSON.parse` kept; with no other, the cut removes exactly
+ * that member. Anything else answers `undefined` (the chunk is serialised again instead).
+ */
+export function chunkTextWithoutNullUsage(chunk: object): string | undefined {
+  const text = chunkTextOf(chunk);
+  if (text === undefined || !text.endsWith(NULL_USAGE_TAIL)) return undefined;
+  const keyAt = text.length - NULL_USAGE_TAIL.length + 1;
+  if (text.indexOf('"usage"') !== keyAt) return undefined;
+  return `${text.slice(0, keyAt - 1)}}`;
+}
+
 /**
  * A per-request, stateful stream translator (not shared between requests). Feed it the upstream body as
  * decoded text, in whatever pieces it arrives (down to one byte); it returns the OpenAI chunks each piece

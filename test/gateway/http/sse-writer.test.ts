@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { writeSseStream } from '../../../gateway/http/sse-writer';
+import { createOpenAiChunkStream } from '../../../gateway/providers/openai/chat-stream';
 import { Cancellation } from '../../../gateway/routing';
 import type { ChunkSource } from '../../../gateway/routing';
 
@@ -118,5 +119,24 @@ describe('writeSseStream', () => {
     expect(raw.writes).toHaveLength(2);
     expect(maxDrainListeners).toBe(0);
     expect(source.calls).toEqual([]);
+  });
+
+  it("sends an OpenAI chunk's own bytes less its trailing \"usage\":null when the client did not ask for usage", async () => {
+    // `\u00e9` and `1.50` would come out as `é` and `1.5` from a new serialisation: the bytes show which path ran.
+    const own = '{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"caf\\u00e9"},"logprobs":{"top":1.50},"finish_reason":null}]';
+    const spaced = '{"id": "c2", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [{"index": 0, "delta": {"content": "caf\\u00e9"}, "finish_reason": null}], "usage": null}';
+    const translator = createOpenAiChunkStream({ requestModel: 'm', callId: 'call-1', created: 1 });
+    const chunks = translator.push(`data: ${own},"usage":null}\n\ndata: ${spaced}\n\n`) as unknown as Chunk[];
+    const run = async (includeUsage: boolean): Promise<string[]> => {
+      const raw = new FakeResponse(new Set());
+      await writeSseStream(raw as unknown as ServerResponse, steppedSource([chunks]), { includeUsage, headers: {}, signal: new Cancellation() });
+      return raw.writes.join('').split('\n\n').filter((event) => event.length > 0);
+    };
+    // Asked for usage: both go out exactly as the upstream wrote them.
+    expect(await run(true)).toEqual([`data: ${own},"usage":null}`, `data: ${spaced}`]);
+    const [cut, reserialised] = await run(false);
+    expect(cut).toBe(`data: ${own}}`);
+    // Spaced JSON cannot be cut exactly: it is serialised again, without usage.
+    expect(reserialised).toBe('data: {"id":"c2","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"café"},"finish_reason":null}]}');
   });
 });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromOpenAiChatResponse } from '../../../gateway/providers/openai/chat-response';
-import { chunkTextOf, isUntouched } from '../../../gateway/providers';
+import { chunkTextOf, chunkTextWithoutNullUsage, isUntouched } from '../../../gateway/providers';
 import { createOpenAiChunkStream } from '../../../gateway/providers/openai/chat-stream';
 import { startGatewayOnFakeUpstream } from '../../support/gateway-harness';
 import type { RunningGateway } from '../../support/gateway-harness';
@@ -63,6 +63,25 @@ describe('untouched OpenAI responses', () => {
     expect(chunkTextOf(chunkCopy)).toBeUndefined();
   });
 
+  it("cuts OpenAI's trailing \"usage\":null from a chunk's own text only when that is exact", () => {
+    const push = (text: string) => createOpenAiChunkStream(context).push(`data: ${text}\n\n`)[0] as object;
+    const head = '{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]';
+    expect(chunkTextWithoutNullUsage(push(`${head},"usage":null}`))).toBe(`${head}}`);
+
+    // A key named usage inside a string value is escaped, so it does not count as another "usage".
+    const quoted = '{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"say \\"usage\\":null}"},"finish_reason":null}]';
+    const cut = chunkTextWithoutNullUsage(push(`${quoted},"usage":null}`));
+    expect(cut).toBe(`${quoted}}`);
+    expect((JSON.parse(cut as string) as { choices: { delta: { content: string } }[] }).choices[0]?.delta.content).toBe('say "usage":null}');
+
+    // Another "usage" before it (a duplicate key), spaced JSON, or no usage member: not cut.
+    expect(chunkTextWithoutNullUsage(push(`{"usage":{"total_tokens":3},${head.slice(1)},"usage":null}`))).toBeUndefined();
+    expect(chunkTextWithoutNullUsage(push(`${head}, "usage": null}`))).toBeUndefined();
+    expect(chunkTextWithoutNullUsage(push(`${head}}`))).toBeUndefined();
+    // A chunk the translation changed has no text of its own to cut.
+    expect(chunkTextWithoutNullUsage(push('{"object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":null}'))).toBeUndefined();
+  });
+
   describe('through the gateway', () => {
     let gateway: RunningGateway;
     let stop: () => Promise<void>;
@@ -104,6 +123,13 @@ describe('untouched OpenAI responses', () => {
       const text = await response.body.text();
       expect(text).not.toContain('"usage"');
       expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+      // Every content chunk is the upstream's own bytes less its trailing "usage":null; the usage chunk is left out.
+      const upstreamEvents = fixture('openai-text.chunks.txt')
+        .split('\n\n')
+        .map((event) => event.trim())
+        .filter((event) => event.length > 0 && !event.includes('"usage":{'));
+      const expected = upstreamEvents.map((event) => event.replace(',"usage":null}', '}'));
+      expect(text.split('\n\n').filter((event) => event.length > 0)).toEqual(expected);
     });
   });
 });

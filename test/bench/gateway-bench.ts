@@ -70,6 +70,8 @@ const STREAM_BODY = JSON.stringify({
   stream: true,
   stream_options: { include_usage: true },
 });
+/** What the OpenAI SDKs send by default: no `stream_options`, so the gateway leaves usage out of the chunks. */
+const STREAM_BODY_NO_USAGE = JSON.stringify({ model: MODEL, messages: MESSAGES, max_tokens: 64, temperature: 0.2, stream: true });
 
 /** The targets from the brief. */
 const TARGETS = {
@@ -483,12 +485,12 @@ async function main(): Promise<void> {
       durationSeconds,
       generator: loadGeneratorFor(connections, generator),
     });
-  const stream = (target: Target, count: number) =>
+  const stream = (target: Target, count: number, body = STREAM_BODY) =>
     runStreaming({
       origin: target.origin,
       path: CHAT_PATH,
       headers: HEADERS,
-      body: STREAM_BODY,
+      body,
       count,
       budgetMs: Math.max(1000, Math.min(30_000, remainingMs() - 20_000)),
     });
@@ -587,14 +589,15 @@ async function main(): Promise<void> {
 
   // Streaming under load: many clients at once, each sending its streams one after another. What a
   // stream costs the serving process in CPU, all its chunks included (the phases above time one stream
-  // at a time, or non-streaming answers).
+  // at a time, or non-streaming answers). The requests are the SDKs' default, without usage: the
+  // gateway then takes the upstream's `"usage": null` out of every chunk (the pass-through forwards it).
   for (const target of roundOrder(targets, settings.saturationRounds)) {
     if (brokenStreams.has(target.name)) continue;
     log(`streaming ${target.label} with ${settings.streamSaturationClients} clients at once…`);
     const cpuBefore = readCpuSeconds(target.process.pid, ticksPerSecond);
     const startedAt = performance.now();
     const runs = await Promise.all(
-      Array.from({ length: settings.streamSaturationClients }, () => stream(target, settings.streamSaturationStreamsPerClient)),
+      Array.from({ length: settings.streamSaturationClients }, () => stream(target, settings.streamSaturationStreamsPerClient, STREAM_BODY_NO_USAGE)),
     );
     const elapsedSeconds = (performance.now() - startedAt) / 1000;
     const cpuAfter = readCpuSeconds(target.process.pid, ticksPerSecond);
@@ -719,7 +722,7 @@ async function main(): Promise<void> {
       .join(', ')} (1.00 = its core was the limit)`,
   );
   log(
-    `streams under load (${settings.streamSaturationClients} clients at once, ${settings.streamSaturationStreamsPerClient} streams each; ` +
+    `streams under load (${settings.streamSaturationClients} clients at once, ${settings.streamSaturationStreamsPerClient} streams each, no stream_options; ` +
       `TTFT without each client's first stream; CPU per stream of the serving process, all its chunks included):`,
   );
   for (const target of [direct, passthroughReport, gatewayReport]) {

@@ -33,14 +33,16 @@ export interface UpstreamTarget {
 /**
  * What `build` makes of a target, built on the target's first call and shared by the calls after: the
  * router passes one target object per deployment, so an adapter's per-deployment parts (headers, base
- * URL) are built once. A `build` that throws caches nothing.
+ * URL) are built once. A `build` that throws (or returns `undefined`) caches nothing.
  */
 export function perTarget<T>(build: (target: UpstreamTarget) => T): (target: UpstreamTarget) => T {
   const built = new WeakMap<UpstreamTarget, T>();
   return (target) => {
-    if (built.has(target)) return built.get(target) as T;
-    const value = build(target);
-    built.set(target, value);
+    let value = built.get(target);
+    if (value === undefined) {
+      value = build(target);
+      built.set(target, value);
+    }
     return value;
   };
 }

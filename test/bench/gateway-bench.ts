@@ -5,9 +5,10 @@
  * a minimal pass-through proxy (Node http + undici Pool), and the gateway's production bundle. Each is
  * driven non-streaming at 1 connection (latency) and at saturation (throughput, in rounds whose target
  * order rotates; each target's fastest run counts), with sequential streaming requests (time to
- * first token) and with many streams at once (CPU per stream). The gateway's overhead is reported as latency added over the
- * direct call, and as a ratio to what the pass-through adds (house rule 17). Its highest RSS after a
- * saturation run and its startup time are reported too, then checked against the targets.
+ * first token) and with many streams at once (CPU per stream). The gateway's overhead is reported as
+ * latency added over the direct call, and as a ratio to what the pass-through adds (house rule 17). Its
+ * highest RSS after a saturation run and its startup time are reported too, then checked against the
+ * targets.
  *
  * With `taskset` and 2+ cores, the bench process (load generator) and the upstream share core 0 and the
  * proxy under test runs alone on core 1; for the one-request-at-a-time phases the upstream moves to core 1
@@ -700,7 +701,7 @@ async function main(): Promise<void> {
   );
   if (blockGapsUs.length > 0) {
     log(
-      `TTFT gateway − pass-through, block by block (${blockGapsUs.length} blocks of ${Math.ceil(settings.streamsPerTarget / (settings.rounds * settings.streamBlocksPerRound))} streams, ` +
+      `TTFT gateway − pass-through, block by block (${blockGapsUs.length} blocks of ${streamsPerBlock} streams, ` +
         `the targets taking turns): median ${fixed(median(blockGapsUs), 0)} µs, ${fixed(Math.min(...blockGapsUs), 0)} to ${fixed(Math.max(...blockGapsUs), 0)}`,
     );
   }

@@ -148,58 +148,58 @@ describe('UpstreamClient.sendStreaming', () => {
 });
 
 describe.each(Object.entries(clients))('upstream timeouts with %s', (_name, via) => {
-    it('times out a body that stops arriving, as a 504-class error', async () => {
-      const stream = await post('/stall', 200, undefined, via);
-      const result = await collect(stream);
-      expect(result.text).toBe('data: first\n\n');
-      expect(result.error).toBeInstanceOf(UpstreamTimeoutError);
-    });
+  it('times out a body that stops arriving, as a 504-class error', async () => {
+    const stream = await post('/stall', 200, undefined, via);
+    const result = await collect(stream);
+    expect(result.text).toBe('data: first\n\n');
+    expect(result.error).toBeInstanceOf(UpstreamTimeoutError);
+  });
 
-    it('times out an upstream that never answers, as a 504-class error', async () => {
-      const started = performance.now();
-      await expect(post('/silent', 150, undefined, via)).rejects.toBeInstanceOf(UpstreamTimeoutError);
-      expect(performance.now() - started).toBeLessThan(1000);
-    });
+  it('times out an upstream that never answers, as a 504-class error', async () => {
+    const started = performance.now();
+    await expect(post('/silent', 150, undefined, via)).rejects.toBeInstanceOf(UpstreamTimeoutError);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 
-    it('counts the timeout between pieces, not over the whole answer', async () => {
-      const result = await collect(await post('/trickle', 150, undefined, via));
-      expect(result.error).toBeUndefined();
-      expect(result.text).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\ndata: 6\n\n');
-    });
+  it('counts the timeout between pieces, not over the whole answer', async () => {
+    const result = await collect(await post('/trickle', 150, undefined, via));
+    expect(result.error).toBeUndefined();
+    expect(result.text).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\ndata: 6\n\n');
+  });
 
-    it('does not time out a read paused for a slow client, and counts again from the resume', async () => {
-      const stream = await post('/late-rest', 150, undefined, via);
-      let text = '';
-      const ended = new Promise<GatewayError | undefined>((resolve) =>
-        stream.start({ onData: (piece) => (text += piece.toString()), onEnd: () => resolve(undefined), onError: resolve }),
-      );
-      stream.pause();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      stream.resume();
-      expect(await ended).toBeUndefined();
-      expect(text).toBe('data: first\n\ndata: rest\n\n');
-    });
+  it('does not time out a read paused for a slow client, and counts again from the resume', async () => {
+    const stream = await post('/late-rest', 150, undefined, via);
+    let text = '';
+    const ended = new Promise<GatewayError | undefined>((resolve) =>
+      stream.start({ onData: (piece) => (text += piece.toString()), onEnd: () => resolve(undefined), onError: resolve }),
+    );
+    stream.pause();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    stream.resume();
+    expect(await ended).toBeUndefined();
+    expect(text).toBe('data: first\n\ndata: rest\n\n');
+  });
 
-    it('times out a call still queued for a connection, without waiting for the connection', async () => {
-      const single = new UpstreamClient({ connectionsPerOrigin: 1, ...(via === client ? {} : { timeoutSweepMs: 10 }) });
-      const holder = new Cancellation();
-      const holding = single.sendStreaming({ url: `${base}/silent`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 10_000, signal: holder });
-      const started = performance.now();
-      await expect(single.sendStreaming({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
-        UpstreamTimeoutError,
-      );
-      expect(performance.now() - started).toBeLessThan(1000);
-      await expect(single.sendForText({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
-        UpstreamTimeoutError,
-      );
-      holder.cancel();
-      await expect(holding).rejects.toMatchObject({ code: 'aborted' });
-      // the connection is free again and serves the next call
-      expect((await single.sendForText({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 5000 })).text).toBe(
-        'data: one\n\ndata: two\n\n',
-      );
-      await single.close();
-    });
+  it('times out a call still queued for a connection, without waiting for the connection', async () => {
+    const single = new UpstreamClient({ connectionsPerOrigin: 1, ...(via === client ? {} : { timeoutSweepMs: 10 }) });
+    const holder = new Cancellation();
+    const holding = single.sendStreaming({ url: `${base}/silent`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 10_000, signal: holder });
+    const started = performance.now();
+    await expect(single.sendStreaming({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
+      UpstreamTimeoutError,
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    await expect(single.sendForText({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 150 })).rejects.toBeInstanceOf(
+      UpstreamTimeoutError,
+    );
+    holder.cancel();
+    await expect(holding).rejects.toMatchObject({ code: 'aborted' });
+    // the connection is free again and serves the next call
+    expect((await single.sendForText({ url: `${base}/events`, method: 'POST', headers: {}, body: '{}' }, { timeoutMs: 5000 })).text).toBe(
+      'data: one\n\ndata: two\n\n',
+    );
+    await single.close();
+  });
 
   it('times out every one of many quiet calls at once, each after its own timeout', async () => {
     const started = performance.now();

@@ -78,16 +78,31 @@ export class Admission {
   }
 
   /**
-   * Admits the call or throws the limit error (429, or 400 `budget_exceeded`); `undefined` when nothing
-   * limits it. `bodyBytes` is the request body's size (its `content-length`), when known.
+   * Admits the call or throws the limit error (429, or 400 `budget_exceeded`). Answers `undefined` at once,
+   * without a promise, when nothing can limit the call (no key scopes and no end user to look up): the
+   * master key's calls and unlimited keys then reach the upstream a turn sooner. `bodyBytes` is the request
+   * body's size (its `content-length`), when known.
    */
-  async admit(principal: Principal | null, request: AdmissionRequest, requestId: string, bodyBytes?: number): Promise<Admitted | undefined> {
+  admit(principal: Principal | null, request: AdmissionRequest, requestId: string, bodyBytes?: number): Promise<Admitted | undefined> | undefined {
     // The cached list itself when only the key's scopes apply: the limit store keeps its work per list.
-    let scopes: readonly LimitScope[] = principal?.kind === 'virtual_key' ? this.scopesOf(principal.key, request.model) : NO_SCOPES;
-    if (request.user && this.options.endUsers) {
-      const endUser = await this.options.endUsers.find(request.user);
+    const scopes: readonly LimitScope[] = principal?.kind === 'virtual_key' ? this.scopesOf(principal.key, request.model) : NO_SCOPES;
+    const endUser = request.user && this.options.endUsers ? request.user : undefined;
+    if (scopes.length === 0 && endUser === undefined) return undefined;
+    return this.admitWithin(scopes, endUser, request, requestId, bodyBytes);
+  }
+
+  private async admitWithin(
+    keyScopes: readonly LimitScope[],
+    endUserId: string | undefined,
+    request: AdmissionRequest,
+    requestId: string,
+    bodyBytes: number | undefined,
+  ): Promise<Admitted | undefined> {
+    let scopes = keyScopes;
+    if (endUserId !== undefined && this.options.endUsers) {
+      const endUser = await this.options.endUsers.find(endUserId);
       if (endUser?.blocked) {
-        throw new PermissionDeniedError(`end user '${request.user}' is blocked`, { code: 'end_user_blocked', param: 'user' });
+        throw new PermissionDeniedError(`end user '${endUserId}' is blocked`, { code: 'end_user_blocked', param: 'user' });
       }
       if (endUser) {
         const endUserScope = limitScopeFromRecord(`end_user:${endUser.id}`, endUser);

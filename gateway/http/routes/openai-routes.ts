@@ -94,7 +94,9 @@ async function respond<Body extends RequestFacts, Response extends { usage?: unk
     });
     signal = cancellation;
   }
-  const admitted = admission ? await admission.admit(request.principal, callBody, request.id, declaredBodyBytes(request)) : undefined;
+  // Awaited only when limits apply: a call nothing limits goes on in the same turn.
+  const admitting = admission?.admit(request.principal, callBody, request.id, declaredBodyBytes(request));
+  const admitted = admitting === undefined ? undefined : await admitting;
   let result: CallResult<Response, Chunk>;
   try {
     result = await call(callBody, signal ? { callId: request.id, signal } : { callId: request.id });

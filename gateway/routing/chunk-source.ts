@@ -32,8 +32,15 @@ export function chunkSourceFromArray<Chunk>(chunks: Chunk[]): ChunkSource<Chunk>
 
 /** Reads an upstream body through a provider's stream translator, piece by piece as the parser hands it over. */
 export function chunkSourceFromUpstream<Chunk>(stream: UpstreamStream, translator: StreamTranslator<Chunk>): ChunkSource<Chunk> {
-  // Characters split across pieces stay whole.
-  const decoder = new StringDecoder('utf8');
+  // Characters split across pieces stay whole. A piece that ends on an ASCII byte (an SSE event ends with a
+  // newline) cannot end inside a character, so it is decoded directly; the decoder is made for the first
+  // piece that does not, and decodes every piece after it (its state spans them).
+  let decoder: StringDecoder | undefined;
+  const decode = (bytes: Buffer): string => {
+    if (decoder === undefined && (bytes.length === 0 || (bytes[bytes.length - 1] as number) < 0x80)) return bytes.toString('utf8');
+    decoder ??= new StringDecoder('utf8');
+    return decoder.write(bytes);
+  };
   let settled = false;
   let finish: () => void = () => undefined;
   return {
@@ -50,7 +57,7 @@ export function chunkSourceFromUpstream<Chunk>(stream: UpstreamStream, translato
           onData: (bytes) => {
             if (settled) return;
             try {
-              const text = decoder.write(bytes);
+              const text = decode(bytes);
               if (text.length === 0) return;
               const chunks = translator.push(text);
               if (chunks.length > 0 && !deliver(chunks)) stream.pause();
@@ -61,7 +68,7 @@ export function chunkSourceFromUpstream<Chunk>(stream: UpstreamStream, translato
           onEnd: () => {
             if (settled) return;
             try {
-              const tail = decoder.end();
+              const tail = decoder?.end() ?? '';
               const rest = tail.length > 0 ? [...translator.push(tail), ...translator.end()] : translator.end();
               settled = true;
               if (rest.length > 0) deliver(rest);

@@ -283,6 +283,25 @@ describe('chunkSourceFromUpstream', () => {
     expect(calls).toEqual(['pause', 'resume']);
   });
 
+  it('keeps decoding through one decoder once a piece ended inside a character, and flushes it at the end', async () => {
+    const { stream, consumer } = scripted();
+    const source = chunkSourceFromUpstream(stream, lines);
+    const batches: string[][] = [];
+    const done = source.run((batch) => {
+      batches.push(batch);
+      return true;
+    });
+    const euro = Buffer.from('€');
+    consumer().onData(Buffer.from('plain\n'));
+    consumer().onData(euro.subarray(0, 2));
+    consumer().onData(Buffer.concat([euro.subarray(2), Buffer.from('z\n')]));
+    // The stream stops inside a character: the decoder's remainder comes out as U+FFFD, as Node decodes it.
+    consumer().onData(euro.subarray(0, 1));
+    consumer().onEnd();
+    await done;
+    expect(batches).toEqual([['plain'], ['€z'], ['\ufffd', '<end>']]);
+  });
+
   it('rejects with the upstream error, and aborts the upstream when cancelled', async () => {
     const failing = scripted();
     const failed = chunkSourceFromUpstream(failing.stream, lines).run(() => true);

@@ -181,12 +181,13 @@ export class ModelRouter {
         code: 'model_not_found',
       });
     }
-    const tried = new Set<string>();
+    // Made on the first failure: most calls succeed at once.
+    let tried: Set<string> | undefined;
     let attempts = 0;
     let lastError: GatewayError | undefined;
     for (;;) {
       const deployment =
-        this.registry.pick(request.model, tried.size > 0 ? tried : undefined) ??
+        this.registry.pick(request.model, tried) ??
         (lastError !== undefined && !(lastError instanceof ConfigurationError) ? this.registry.pick(request.model) : undefined);
       if (deployment === undefined) throw lastError ?? new Error('unreachable: model group is empty');
       attempts++;
@@ -196,7 +197,7 @@ export class ModelRouter {
         const gatewayError = error instanceof GatewayError ? error : toUpstreamTransportError(error, 'upstream', 0);
         const budget = deployment.maxRetries ?? this.settings.numRetries ?? 0;
         if (!isRetriable(gatewayError) || attempts > budget || options.signal?.cancelled === true) throw gatewayError;
-        tried.add(deployment.id);
+        (tried ??= new Set()).add(deployment.id);
         lastError = gatewayError;
       }
     }

@@ -157,8 +157,13 @@ export class MasterKeyAuthenticator extends GatewayAuthenticator {
 export function presentedKeyOf(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
   const authorization = headers.authorization;
   if (typeof authorization === 'string' && authorization.length > 0) {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization);
-    return (match?.[1] ?? authorization).trim();
+    // The scheme is case-insensitive and followed by whitespace; anything else is taken as the bare key.
+    // (String checks rather than a regular expression: this runs first on every request.)
+    const afterScheme = authorization.charCodeAt(6);
+    if ((afterScheme === 0x20 || afterScheme === 0x09) && authorization.slice(0, 6).toLowerCase() === 'bearer') {
+      return authorization.slice(7).trim();
+    }
+    return authorization.trim();
   }
   const xApiKey = headers['x-api-key'];
   if (typeof xApiKey === 'string' && xApiKey.length > 0) return xApiKey.trim();

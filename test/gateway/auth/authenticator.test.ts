@@ -1,6 +1,6 @@
 /** The authenticator's cache, and what happens while the key store is unreachable. */
 import { describe, expect, it } from 'vitest';
-import { GatewayAuthenticator, hashVirtualKey } from '../../../gateway/auth';
+import { GatewayAuthenticator, hashVirtualKey, presentedKeyOf } from '../../../gateway/auth';
 import type { KeyLookup } from '../../../gateway/auth';
 import type { KeyWithOwners } from '../../../gateway/storage';
 
@@ -70,5 +70,28 @@ describe('GatewayAuthenticator', () => {
     advance(60_000);
     expect(await authenticator.authenticate(KEY)).toMatchObject({ kind: 'virtual_key' });
     await expect(Promise.resolve().then(() => authenticator.authenticate('sk-never-seen-before-0000000'))).rejects.toMatchObject({ status: 503 });
+  });
+});
+
+describe('presentedKeyOf', () => {
+  it('reads the key after a Bearer scheme in any case and spacing, else the bare header', () => {
+    expect(presentedKeyOf({ authorization: 'Bearer sk-1' })).toBe('sk-1');
+    expect(presentedKeyOf({ authorization: 'bearer sk-1' })).toBe('sk-1');
+    expect(presentedKeyOf({ authorization: 'BEARER\t  sk-1 ' })).toBe('sk-1');
+    expect(presentedKeyOf({ authorization: 'sk-bare ' })).toBe('sk-bare');
+    // Not the scheme: the whole value is the key (and will not match one).
+    expect(presentedKeyOf({ authorization: 'Bearersk-1' })).toBe('Bearersk-1');
+    expect(presentedKeyOf({ authorization: 'Basic sk-1' })).toBe('Basic sk-1');
+    expect(presentedKeyOf({ authorization: 'Bearer' })).toBe('Bearer');
+    // A scheme with no key presents an empty one: answered as "no API key".
+    expect(presentedKeyOf({ authorization: 'Bearer  ' })).toBe('');
+  });
+
+  it('falls back to x-api-key, then api-key; authorization wins when several are sent', () => {
+    expect(presentedKeyOf({ 'x-api-key': ' sk-x' })).toBe('sk-x');
+    expect(presentedKeyOf({ 'api-key': 'sk-azure' })).toBe('sk-azure');
+    expect(presentedKeyOf({ authorization: 'Bearer sk-1', 'x-api-key': 'sk-x', 'api-key': 'sk-azure' })).toBe('sk-1');
+    expect(presentedKeyOf({ 'x-api-key': 'sk-x', 'api-key': 'sk-azure' })).toBe('sk-x');
+    expect(presentedKeyOf({ authorization: '', 'x-api-key': '' })).toBeUndefined();
   });
 });

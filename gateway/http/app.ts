@@ -12,6 +12,7 @@ import type { Authenticator } from '../auth';
 import type { ModelRouter } from '../routing';
 import type { Admission, SpendTracker } from '../tokenomics';
 import { createErrorHandler, notFoundHandler } from './error-handler';
+import { useJsonBodyParser } from './json-body';
 import { authPlugin } from './middleware/auth';
 import { registerDocs } from './routes/docs-routes';
 import { healthRoutes } from './routes/health-routes';
@@ -97,6 +98,7 @@ export function createGatewayApp({
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 
+  useJsonBodyParser(app);
   app.setValidatorCompiler(gatewayValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(createErrorHandler(bodyLimitBytes, logger));

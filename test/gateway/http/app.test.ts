@@ -113,6 +113,15 @@ describe('request validation', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
+  it('accepts bodies that only mention those keys in text, or start with a byte-order mark', async () => {
+    for (const content of ['what does __proto__ do?', 'a constructor: is it "constructor":?', 'caf\\u00e9']) {
+      const response = await chat(JSON.stringify({ model: 'mock', messages: [{ role: 'user', content }] }));
+      expect(response.statusCode).toBe(200);
+    }
+    const withBom = await chat(`\ufeff${JSON.stringify({ model: 'mock', messages })}`);
+    expect(withBom.statusCode).toBe(200);
+  });
+
   it('404 model_not_found for an unknown model', async () => {
     const response = await chat({ model: 'gpt-5', messages });
     expect(response.statusCode).toBe(404);

@@ -86,9 +86,9 @@ export class Admission {
   admit(principal: Principal | null, request: AdmissionRequest, requestId: string, bodyBytes?: number): Promise<Admitted | undefined> | undefined {
     // The cached list itself when only the key's scopes apply: the limit store keeps its work per list.
     const scopes: readonly LimitScope[] = principal?.kind === 'virtual_key' ? this.scopesOf(principal.key, request.model) : NO_SCOPES;
-    const endUser = request.user && this.options.endUsers ? request.user : undefined;
-    if (scopes.length === 0 && endUser === undefined) return undefined;
-    return this.admitWithin(scopes, endUser, request, requestId, bodyBytes);
+    const endUserId = request.user && this.options.endUsers ? request.user : undefined;
+    if (scopes.length === 0 && endUserId === undefined) return undefined;
+    return this.admitWithin(scopes, endUserId, request, requestId, bodyBytes);
   }
 
   private async admitWithin(

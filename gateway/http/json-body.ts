@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 const BYTE_ORDER_MARK = 0xfeff;
 
 /** Whether the text could spell a key that secure-json-parse screens for (or starts with a BOM it strips). */
-export function needsScreening(text: string): boolean {
+function needsScreening(text: string): boolean {
   return (
     text.charCodeAt(0) === BYTE_ORDER_MARK || text.includes('\\u') || text.includes('__proto__') || text.includes('constructor')
   );
